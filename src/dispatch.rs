@@ -1,0 +1,237 @@
+//! The per-socket state shared by the handle and the backend, and the event dispatcher.
+//!
+//! A backend reports what happened (`Happening`) and the dispatcher turns it into events,
+//! one at a time and in order (the brief's event-delivery contract):
+//! - it moves `ready_state()` (and `protocol()`/`extensions()` for open) when it processes
+//!   each happening, whether a listener hears it or not;
+//! - an event of a type that has never had a listener is held and delivered when the first
+//!   listener of that type is registered ("nothing is lost during setup");
+//! - whichever thread finds the queue idle runs it; any other thread, or a listener that
+//!   causes new events, only enqueues, so listeners never run re-entrantly or two at once.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::completion::Completion;
+use crate::error::ErrorCause;
+use crate::event::{AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent};
+use crate::listeners::{deliver, lock, Registry, Snapshot};
+use crate::websocket::ReadyState;
+
+/// How many messages are held for a `message` listener that has not been registered yet.
+/// Later ones are dropped with a warning.
+pub const HELD_MESSAGE_LIMIT: usize = 1024;
+
+/// What a backend reports.
+#[derive(Debug)]
+pub(crate) enum Happening {
+    /// The opening handshake succeeded.
+    Open { protocol: String, extensions: String },
+    /// A whole message arrived.
+    Message(MessageData),
+    /// The server's Close frame arrived (no event; readyState becomes CLOSING).
+    Closing,
+    /// The connection was failed.
+    Error(ErrorCause),
+    /// The connection is closed.
+    Close(CloseEvent),
+}
+
+enum Item {
+    /// Process a happening: move the state, then deliver or hold its event.
+    Happen(Happening),
+    /// Deliver an already processed (held) event.
+    Deliver(AnyEvent),
+    /// A type got its first listener: deliver what was held for it.
+    Release(EventType),
+}
+
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Item>,
+    running: bool,
+    /// The close event has been processed: no more events will happen.
+    finished: bool,
+    ever_listened: [bool; 4],
+    held: [VecDeque<AnyEvent>; 4],
+}
+
+/// The state of one socket that outlives any one handle.
+pub(crate) struct Shared {
+    pub(crate) url: String,
+    pub(crate) origin: Arc<str>,
+    ready_state: AtomicU8,
+    pub(crate) buffered_amount: AtomicU64,
+    pub(crate) binary_type: AtomicU8,
+    negotiated: Mutex<(String, String)>,
+    queue: Mutex<Queue>,
+    pub(crate) registry: Mutex<Registry>,
+    pub(crate) opened: Completion<Result<(), CloseEvent>>,
+    pub(crate) closed: Completion<CloseEvent>,
+}
+
+impl Shared {
+    pub(crate) fn new(url: String, origin: String) -> Self {
+        Shared {
+            url,
+            origin: origin.into(),
+            ready_state: AtomicU8::new(ReadyState::Connecting as u8),
+            buffered_amount: AtomicU64::new(0),
+            binary_type: AtomicU8::new(0),
+            negotiated: Mutex::new((String::new(), String::new())),
+            queue: Mutex::new(Queue::default()),
+            registry: Mutex::new(Registry::default()),
+            opened: Completion::new(),
+            closed: Completion::new(),
+        }
+    }
+
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        ReadyState::from_u8(self.ready_state.load(Ordering::Acquire))
+    }
+
+    /// Moves the state `from` → `to`; false if it was not `from`.
+    pub(crate) fn transition(&self, from: ReadyState, to: ReadyState) -> bool {
+        self.ready_state
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub(crate) fn protocol(&self) -> String {
+        lock(&self.negotiated).0.clone()
+    }
+
+    pub(crate) fn extensions(&self) -> String {
+        lock(&self.negotiated).1.clone()
+    }
+
+    /// Reports a happening; its event is delivered in order with all others.
+    pub(crate) fn emit(&self, happening: Happening) {
+        self.enqueue(Item::Happen(happening));
+    }
+
+    /// Called after a listener of `ty` was registered.
+    pub(crate) fn listener_added(&self, ty: EventType) {
+        let release = {
+            let mut q = lock(&self.queue);
+            q.ever_listened[ty.index()] = true;
+            !q.held[ty.index()].is_empty() || q.finished
+        };
+        if release {
+            self.enqueue(Item::Release(ty));
+        }
+    }
+
+    fn enqueue(&self, item: Item) {
+        {
+            let mut q = lock(&self.queue);
+            q.items.push_back(item);
+            if q.running {
+                return;
+            }
+            q.running = true;
+        }
+        self.run();
+    }
+
+    /// Runs the queue until it is empty. Only one thread at a time gets here.
+    fn run(&self) {
+        loop {
+            let (event, snapshot) = {
+                let mut q = lock(&self.queue);
+                let Some(item) = q.items.pop_front() else {
+                    q.running = false;
+                    let finished = q.finished;
+                    drop(q);
+                    if finished {
+                        // The socket is closed: drop the listeners (and the handles they hold)
+                        // outside every lock.
+                        let lists = lock(&self.registry).take_all();
+                        drop(lists);
+                    }
+                    return;
+                };
+                match self.next_delivery(&mut q, item) {
+                    Some(delivery) => delivery,
+                    None => continue,
+                }
+            };
+            deliver(&snapshot, &event, &self.registry);
+        }
+    }
+
+    /// Processes one queue item; returns the event to deliver now and to whom.
+    fn next_delivery(&self, q: &mut Queue, item: Item) -> Option<(AnyEvent, Snapshot)> {
+        let event = match item {
+            Item::Happen(h) => {
+                let event = self.process(q, h)?;
+                let ty = event.event_type();
+                if !q.ever_listened[ty.index()] {
+                    hold(q, event);
+                    return None;
+                }
+                event
+            }
+            Item::Deliver(event) => event,
+            Item::Release(ty) => {
+                let held = std::mem::take(&mut q.held[ty.index()]);
+                for event in held.into_iter().rev() {
+                    q.items.push_front(Item::Deliver(event));
+                }
+                return None;
+            }
+        };
+        let snapshot = lock(&self.registry).snapshot(event.event_type());
+        Some((event, snapshot))
+    }
+
+    /// Moves the state for a happening and makes its event (none if it must be dropped).
+    fn process(&self, q: &mut Queue, happening: Happening) -> Option<AnyEvent> {
+        match happening {
+            Happening::Open { protocol, extensions } => {
+                // close() while CONNECTING already moved the state: open never fires.
+                if !self.transition(ReadyState::Connecting, ReadyState::Open) {
+                    return None;
+                }
+                *lock(&self.negotiated) = (protocol, extensions);
+                self.opened.complete(Ok(()));
+                Some(AnyEvent::Open(Event { event_type: EventType::Open }))
+            }
+            Happening::Message(data) => (self.ready_state() == ReadyState::Open).then(|| {
+                AnyEvent::Message(MessageEvent { data, origin: self.origin.clone() })
+            }),
+            Happening::Closing => {
+                self.transition(ReadyState::Open, ReadyState::Closing);
+                None
+            }
+            Happening::Error(cause) => {
+                self.set_closed();
+                Some(AnyEvent::Error(ErrorEvent { cause }))
+            }
+            Happening::Close(event) => {
+                self.set_closed();
+                q.finished = true;
+                self.opened.complete(Err(event.clone()));
+                self.closed.complete(event.clone());
+                Some(AnyEvent::Close(event))
+            }
+        }
+    }
+
+    fn set_closed(&self) {
+        self.ready_state.store(ReadyState::Closed as u8, Ordering::Release);
+    }
+}
+
+fn hold(q: &mut Queue, event: AnyEvent) {
+    let ty = event.event_type();
+    let held = &mut q.held[ty.index()];
+    if ty == EventType::Message && held.len() >= HELD_MESSAGE_LIMIT {
+        tracing::warn!(
+            "no message listener yet and {HELD_MESSAGE_LIMIT} messages held: dropping a message"
+        );
+        return;
+    }
+    held.push_back(event);
+}

@@ -1,0 +1,130 @@
+//! Errors thrown by methods (the browser's `DOMException`s) and the cause carried by the
+//! `error` event.
+
+use std::fmt;
+
+/// An exception thrown by a [`WebSocket`](crate::WebSocket) method, named after the
+/// `DOMException` the browser throws in the same place.
+///
+/// ```
+/// use isows::{Error, WebSocket};
+/// let err = WebSocket::new("ftp://example.com/").unwrap_err();
+/// assert!(matches!(err, Error::SyntaxError(_)));
+/// assert_eq!(err.name(), "SyntaxError");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad URL, bad subprotocol, over-long close reason, bad header.
+    SyntaxError(String),
+    /// The socket is not in a state that allows the call (e.g. `send()` while CONNECTING).
+    InvalidStateError(String),
+    /// A close code other than 1000 or 3000–4999.
+    InvalidAccessError(String),
+    /// An option this backend cannot honour (e.g. custom headers on wasm32).
+    NotSupportedError(String),
+}
+
+impl Error {
+    /// The `DOMException` name: `"SyntaxError"`, `"InvalidStateError"`, ….
+    ///
+    /// ```
+    /// # use isows::Error;
+    /// assert_eq!(Error::InvalidAccessError(String::new()).name(), "InvalidAccessError");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Error::SyntaxError(_) => "SyntaxError",
+            Error::InvalidStateError(_) => "InvalidStateError",
+            Error::InvalidAccessError(_) => "InvalidAccessError",
+            Error::NotSupportedError(_) => "NotSupportedError",
+        }
+    }
+
+    /// The message, worded as Chromium words it.
+    ///
+    /// ```
+    /// # use isows::WebSocket;
+    /// let err = WebSocket::new("ws://h/#x").unwrap_err();
+    /// assert!(err.message().contains("fragment"));
+    /// ```
+    pub fn message(&self) -> &str {
+        match self {
+            Error::SyntaxError(m)
+            | Error::InvalidStateError(m)
+            | Error::InvalidAccessError(m)
+            | Error::NotSupportedError(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name(), self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Why a connection failed: carried by [`ErrorEvent`](crate::ErrorEvent).
+///
+/// JavaScript hides the cause of a failure; Rust programs need it, so isows reports it.
+/// The observable events are the same for every cause: `error`, then `close` 1006.
+///
+/// ```
+/// use isows::ErrorCause;
+/// let cause = ErrorCause::Status(404);
+/// assert_eq!(cause.to_string(), "the server answered HTTP 404 instead of 101");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCause {
+    /// The host name could not be resolved.
+    Dns(String),
+    /// No TCP connection could be made (refused, unreachable, …).
+    Connect(String),
+    /// The port is on the Fetch standard's list of blocked ports.
+    BlockedPort(u16),
+    /// TLS failed: untrusted certificate, name mismatch, no TLS support compiled in, ….
+    Tls(String),
+    /// The server answered the opening handshake with this HTTP status instead of 101.
+    Status(u16),
+    /// The server's `Sec-WebSocket-Protocol` does not fit the requested subprotocols.
+    Subprotocol(String),
+    /// Any other invalid opening-handshake response (bad accept key, headers, garbage).
+    Handshake(String),
+    /// The server broke RFC 6455 after the handshake (bad frame, bad close code, …).
+    Protocol(String),
+    /// A text message or close reason was not valid UTF-8.
+    InvalidUtf8,
+    /// A message or frame was larger than the configured maximum.
+    MessageTooBig(String),
+    /// The opening handshake did not finish within the configured timeout.
+    Timeout,
+    /// `close()` was called while the socket was CONNECTING.
+    ClosedBeforeOpen,
+    /// The connection task stopped without finishing (its runtime shut down).
+    Aborted,
+}
+
+impl fmt::Display for ErrorCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorCause::Dns(m) => write!(f, "DNS lookup failed: {m}"),
+            ErrorCause::Connect(m) => write!(f, "could not connect: {m}"),
+            ErrorCause::BlockedPort(p) => write!(f, "port {p} is blocked"),
+            ErrorCause::Tls(m) => write!(f, "TLS failed: {m}"),
+            ErrorCause::Status(s) => write!(f, "the server answered HTTP {s} instead of 101"),
+            ErrorCause::Subprotocol(m) => write!(f, "subprotocol mismatch: {m}"),
+            ErrorCause::Handshake(m) => write!(f, "invalid handshake response: {m}"),
+            ErrorCause::Protocol(m) => write!(f, "protocol violation: {m}"),
+            ErrorCause::InvalidUtf8 => write!(f, "invalid UTF-8 in a text message or close reason"),
+            ErrorCause::MessageTooBig(m) => write!(f, "message too big: {m}"),
+            ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
+            ErrorCause::ClosedBeforeOpen => {
+                write!(f, "WebSocket is closed before the connection is established")
+            }
+            ErrorCause::Aborted => write!(f, "the connection task was stopped"),
+        }
+    }
+}

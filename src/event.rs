@@ -1,0 +1,332 @@
+//! Event types (`Event`, `MessageEvent`, `CloseEvent`, the error event) and the markers that
+//! name an event type in [`WebSocket::add_event_listener`](crate::WebSocket::add_event_listener).
+
+use bytes::Bytes;
+use std::sync::Arc;
+
+use crate::error::ErrorCause;
+
+/// The four event types a WebSocket fires.
+///
+/// ```
+/// use isows::EventType;
+/// assert_eq!(EventType::Message.as_str(), "message");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// `open`
+    Open,
+    /// `message`
+    Message,
+    /// `error`
+    Error,
+    /// `close`
+    Close,
+}
+
+impl EventType {
+    /// The DOM name of the type.
+    ///
+    /// ```
+    /// assert_eq!(isows::EventType::Close.as_str(), "close");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Open => "open",
+            EventType::Message => "message",
+            EventType::Error => "error",
+            EventType::Close => "close",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The plain `Event` given to `open` listeners.
+///
+/// ```
+/// # use isows::{Event, EventType};
+/// fn on_open(e: &Event) { assert_eq!(e.event_type(), EventType::Open); }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub(crate) event_type: EventType,
+}
+
+impl Event {
+    /// The event's type (`open`).
+    ///
+    /// ```
+    /// # fn f(e: &isows::Event) -> &'static str { e.event_type().as_str() }
+    /// ```
+    pub fn event_type(&self) -> EventType {
+        self.event_type
+    }
+}
+
+/// The `error` event. The browser fires a plain `Event`; isows adds the typed cause.
+///
+/// ```
+/// # use isows::{ErrorCause, ErrorEvent};
+/// fn on_error(e: &ErrorEvent) {
+///     if let ErrorCause::Status(code) = e.cause() { eprintln!("HTTP {code}"); }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorEvent {
+    pub(crate) cause: ErrorCause,
+}
+
+impl ErrorEvent {
+    /// Why the connection failed.
+    ///
+    /// ```
+    /// # fn f(e: &isows::ErrorEvent) -> String { e.cause().to_string() }
+    /// ```
+    pub fn cause(&self) -> &ErrorCause {
+        &self.cause
+    }
+}
+
+/// The payload of a message: text frames give `Text`, binary frames give `Binary` (whatever
+/// `binaryType` is).
+///
+/// ```
+/// use isows::MessageData;
+/// let d = MessageData::Text("hi".into());
+/// assert_eq!(d.as_text(), Some("hi"));
+/// assert_eq!(d.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageData {
+    /// A text message.
+    Text(String),
+    /// A binary message (`ArrayBuffer`/`Blob` in JavaScript).
+    Binary(Bytes),
+}
+
+impl MessageData {
+    /// The text, if this is a text message.
+    ///
+    /// ```
+    /// assert_eq!(isows::MessageData::Binary(vec![1].into()).as_text(), None);
+    /// ```
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            MessageData::Text(s) => Some(s),
+            MessageData::Binary(_) => None,
+        }
+    }
+
+    /// The bytes, if this is a binary message.
+    ///
+    /// ```
+    /// let d = isows::MessageData::Binary(vec![1, 2].into());
+    /// assert_eq!(d.as_binary(), Some(&[1u8, 2][..]));
+    /// ```
+    pub fn as_binary(&self) -> Option<&[u8]> {
+        match self {
+            MessageData::Text(_) => None,
+            MessageData::Binary(b) => Some(b),
+        }
+    }
+
+    /// Length in bytes (UTF-8 bytes for text).
+    ///
+    /// ```
+    /// assert_eq!(isows::MessageData::Text("¥".into()).len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        match self {
+            MessageData::Text(s) => s.len(),
+            MessageData::Binary(b) => b.len(),
+        }
+    }
+
+    /// True for an empty message.
+    ///
+    /// ```
+    /// assert!(isows::MessageData::Text(String::new()).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Display for MessageData {
+    /// Text as is; binary as JavaScript's `String(arrayBuffer)` would not help, so as
+    /// `[N bytes]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MessageData::Text(s) => f.write_str(s),
+            MessageData::Binary(b) => write!(f, "[{} bytes]", b.len()),
+        }
+    }
+}
+
+/// The `MessageEvent` given to `message` listeners.
+///
+/// ```
+/// # use isows::MessageEvent;
+/// fn on_message(e: &MessageEvent) { println!("{} from {}", e.data(), e.origin()); }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageEvent {
+    pub(crate) data: MessageData,
+    pub(crate) origin: Arc<str>,
+}
+
+impl MessageEvent {
+    /// The message payload.
+    ///
+    /// ```
+    /// # fn f(e: &isows::MessageEvent) -> Option<&str> { e.data().as_text() }
+    /// ```
+    pub fn data(&self) -> &MessageData {
+        &self.data
+    }
+
+    /// The serialized origin of the socket's URL, e.g. `ws://example.com:8080`.
+    ///
+    /// ```
+    /// # fn f(e: &isows::MessageEvent) -> &str { e.origin() }
+    /// ```
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// The `CloseEvent` given to `close` listeners and returned by
+/// [`closed()`](crate::WebSocket::closed).
+///
+/// ```
+/// # use isows::CloseEvent;
+/// fn on_close(e: &CloseEvent) { println!("{} {:?} clean={}", e.code(), e.reason(), e.was_clean()); }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseEvent {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
+    pub(crate) was_clean: bool,
+}
+
+impl CloseEvent {
+    /// The close code: the first Close frame received decides it; 1005 when it had no body;
+    /// 1006 when none was received.
+    ///
+    /// ```
+    /// # fn f(e: &isows::CloseEvent) -> bool { e.code() == 1000 }
+    /// ```
+    pub fn code(&self) -> u16 {
+        self.code
+    }
+
+    /// The close reason (UTF-8 decoded).
+    ///
+    /// ```
+    /// # fn f(e: &isows::CloseEvent) -> &str { e.reason() }
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// True when the closing handshake completed.
+    ///
+    /// ```
+    /// # fn f(e: &isows::CloseEvent) -> bool { e.was_clean() }
+    /// ```
+    pub fn was_clean(&self) -> bool {
+        self.was_clean
+    }
+
+    pub(crate) fn abnormal() -> Self {
+        CloseEvent { code: 1006, reason: String::new(), was_clean: false }
+    }
+}
+
+/// Any of the four events, as the listener registry stores them.
+#[derive(Debug, Clone)]
+pub(crate) enum AnyEvent {
+    Open(Event),
+    Message(MessageEvent),
+    Error(ErrorEvent),
+    Close(CloseEvent),
+}
+
+impl AnyEvent {
+    pub(crate) fn event_type(&self) -> EventType {
+        match self {
+            AnyEvent::Open(_) => EventType::Open,
+            AnyEvent::Message(_) => EventType::Message,
+            AnyEvent::Error(_) => EventType::Error,
+            AnyEvent::Close(_) => EventType::Close,
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A marker naming an event type and the event struct its listeners receive; implemented by
+/// the four types in [`kind`].
+///
+/// ```
+/// use isows::{kind, EventKind, EventType};
+/// assert_eq!(<kind::Close as EventKind>::TYPE, EventType::Close);
+/// ```
+pub trait EventKind: sealed::Sealed + Copy {
+    /// The event struct listeners of this type receive.
+    type Event: 'static;
+    /// The event type.
+    const TYPE: EventType;
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn extract(event: &AnyEvent) -> Option<&Self::Event>;
+}
+
+/// The event-type markers for [`add_event_listener`](crate::WebSocket::add_event_listener):
+/// `kind::Open`, `kind::Message`, `kind::Error`, `kind::Close` (JS: `"open"`, …).
+///
+/// ```no_run
+/// use isows::{kind, WebSocket};
+/// let ws = WebSocket::new("ws://127.0.0.1:9/")?;
+/// ws.add_event_listener(kind::Message, |e| println!("{}", e.data()));
+/// # Ok::<(), isows::Error>(())
+/// ```
+pub mod kind {
+    use super::*;
+
+    macro_rules! kinds {
+        ($($(#[$doc:meta])* $name:ident => $ev:ty, $variant:ident;)*) => {$(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct $name;
+            impl sealed::Sealed for $name {}
+            impl EventKind for $name {
+                type Event = $ev;
+                const TYPE: EventType = EventType::$variant;
+                #[allow(private_interfaces)]
+                fn extract(event: &AnyEvent) -> Option<&$ev> {
+                    match event {
+                        AnyEvent::$variant(e) => Some(e),
+                        _ => None,
+                    }
+                }
+            }
+        )*};
+    }
+
+    kinds! {
+        /// `"open"`: listeners receive [`Event`].
+        Open => Event, Open;
+        /// `"message"`: listeners receive [`MessageEvent`].
+        Message => MessageEvent, Message;
+        /// `"error"`: listeners receive [`ErrorEvent`].
+        Error => ErrorEvent, Error;
+        /// `"close"`: listeners receive [`CloseEvent`].
+        Close => CloseEvent, Close;
+    }
+}

@@ -1,0 +1,66 @@
+//! # isows: the browser's `WebSocket`, in Rust
+//!
+//! The same states, attributes, methods, events and errors as the browser's `WebSocket`, on
+//! tokio + tungstenite natively.
+//!
+//! | JavaScript | isows |
+//! |---|---|
+//! | `new WebSocket(url, protocols)` | [`WebSocket::new`], [`WebSocket::with_protocols`], [`WebSocket::builder`] |
+//! | `readyState`, `bufferedAmount`, `url`, `protocol`, `extensions`, `binaryType` | [`WebSocket::ready_state`], [`WebSocket::buffered_amount`], [`WebSocket::url`], [`WebSocket::protocol`], [`WebSocket::extensions`], [`WebSocket::binary_type`] |
+//! | `send(data)` | [`WebSocket::send`] |
+//! | `close()`, `close(code, reason)` | [`WebSocket::close`], [`WebSocket::close_with`] |
+//! | `onopen = f` … | [`WebSocket::set_onopen`] … and `clear_onopen` … |
+//! | `addEventListener(type, f, {once})` | [`WebSocket::add_event_listener`], [`WebSocket::add_event_listener_with_options`] |
+//!
+//! ```no_run
+//! use isows::WebSocket;
+//!
+//! let socket = WebSocket::new("ws://127.0.0.1:8080/")?;
+//! let s = socket.clone();
+//! socket.set_onopen(move |_| {
+//!     println!("Connection open ...");
+//!     s.send("Hello WebSockets!").unwrap();
+//! });
+//! let s = socket.clone();
+//! socket.set_onmessage(move |e| {
+//!     println!("Received Message: {}", e.data());
+//!     s.close();
+//! });
+//! socket.set_onclose(|_| println!("Connection closed."));
+//! socket.wait_closed()?;
+//! # Ok::<(), isows::Error>(())
+//! ```
+//!
+//! Events are delivered one at a time, in order; an event that happens before its type has
+//! a listener is held for the first one, so listeners set right after `new()` miss nothing.
+#![warn(missing_docs)]
+
+mod completion;
+mod dispatch;
+mod error;
+mod event;
+mod listeners;
+mod message;
+mod options;
+mod validate;
+mod websocket;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
+use native as backend;
+
+pub use dispatch::HELD_MESSAGE_LIMIT;
+pub use error::{Error, ErrorCause};
+pub use event::{
+    kind, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageData, MessageEvent,
+};
+pub use listeners::{ListenerId, ListenerOptions};
+pub use message::Message;
+pub use options::{
+    DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE,
+};
+pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket, WebSocketBuilder};
+
+pub use bytes::Bytes;

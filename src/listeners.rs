@@ -1,0 +1,183 @@
+//! The listener registry: the `on*` slots, `add_event_listener`/`remove_event_listener`,
+//! `once`, and DOM order (an `on*` slot keeps the place where it was first set, among the
+//! added listeners: catalog E-02).
+//!
+//! Each event type has a copy-on-write list, so dispatch takes a snapshot by cloning one
+//! `Arc` (no allocation per event) and calls the listeners with no lock held: a listener may
+//! call any method of the socket, add or remove listeners, or replace its own slot.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::event::{AnyEvent, EventType};
+
+/// What a registered callback is, once its event type has been erased.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + Send + 'static>;
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + 'static>;
+
+/// Identifies a listener added with
+/// [`add_event_listener`](crate::WebSocket::add_event_listener), for
+/// [`remove_event_listener`](crate::WebSocket::remove_event_listener).
+///
+/// ```no_run
+/// # use isows::{kind, WebSocket};
+/// # let ws = WebSocket::new("ws://127.0.0.1:9/")?;
+/// let id = ws.add_event_listener(kind::Open, |_| println!("open"));
+/// assert!(ws.remove_event_listener(id));
+/// # Ok::<(), isows::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
+
+/// Options of [`add_event_listener_with_options`](crate::WebSocket::add_event_listener_with_options)
+/// (the DOM's `AddEventListenerOptions`).
+///
+/// ```
+/// let once = isows::ListenerOptions { once: true };
+/// assert!(once.once);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenerOptions {
+    /// Remove the listener before it is called the first time.
+    pub once: bool,
+}
+
+/// One registered listener or `on*` slot.
+pub(crate) struct Cell {
+    id: u64,
+    slot: bool,
+    once: bool,
+    removed: AtomicBool,
+    /// Taken out while the callback runs, so the callback may replace or clear its own slot.
+    callback: Mutex<Option<Callback>>,
+}
+
+impl Cell {
+    /// Calls the callback unless the listener was removed; a panicking listener is reported
+    /// and the dispatch goes on, as a throwing JavaScript listener would.
+    fn call(&self, event: &AnyEvent, registry: &Mutex<Registry>) {
+        if self.once {
+            if self.removed.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            let removed = lock(registry).remove_cell(self.id);
+            drop(removed);
+        } else if self.removed.load(Ordering::Acquire) {
+            return;
+        }
+        let Some(mut callback) = lock(&self.callback).take() else {
+            return;
+        };
+        if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
+            tracing::error!(event = event.event_type().as_str(), "a WebSocket listener panicked");
+        }
+        let mut slot = lock(&self.callback);
+        if slot.is_none() && !self.removed.load(Ordering::Acquire) {
+            *slot = Some(callback);
+        } else {
+            // Replaced or removed while running: drop the old callback outside the lock.
+            drop(slot);
+            drop(callback);
+        }
+    }
+}
+
+/// A snapshot of one event type's listeners, taken at dispatch time.
+pub(crate) type Snapshot = Arc<Vec<Arc<Cell>>>;
+
+/// The listeners of one socket.
+#[derive(Default)]
+pub(crate) struct Registry {
+    lists: [Snapshot; 4],
+    next_id: u64,
+}
+
+impl Registry {
+    /// Adds a listener at the end of its type's list.
+    pub(crate) fn add(&mut self, ty: EventType, callback: Callback, once: bool) -> ListenerId {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.push(ty, id, false, once, callback);
+        ListenerId(id)
+    }
+
+    /// Sets the `on*` slot: in place if it is set, else at the end. Returns the callback it
+    /// replaced, to be dropped outside the lock.
+    pub(crate) fn set_slot(&mut self, ty: EventType, callback: Callback) -> Option<Callback> {
+        if let Some(cell) = self.lists[ty.index()].iter().find(|c| c.slot) {
+            return lock(&cell.callback).replace(callback);
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        self.push(ty, id, true, false, callback);
+        None
+    }
+
+    /// Empties the `on*` slot; it takes a new place when set again.
+    pub(crate) fn clear_slot(&mut self, ty: EventType) -> Option<Arc<Cell>> {
+        let id = self.lists[ty.index()].iter().find(|c| c.slot)?.id;
+        self.remove_cell(id)
+    }
+
+    /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
+    pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Cell>> {
+        let is_slot = self.lists.iter().flat_map(|l| l.iter()).any(|c| c.id == id.0 && c.slot);
+        if is_slot {
+            return None;
+        }
+        self.remove_cell(id.0)
+    }
+
+    fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
+        for list in &mut self.lists {
+            if let Some(pos) = list.iter().position(|c| c.id == id) {
+                let cell = Arc::make_mut(list).remove(pos);
+                cell.removed.store(true, Ordering::Release);
+                return Some(cell);
+            }
+        }
+        None
+    }
+
+    fn push(&mut self, ty: EventType, id: u64, slot: bool, once: bool, callback: Callback) {
+        let cell = Cell {
+            id,
+            slot,
+            once,
+            removed: AtomicBool::new(false),
+            callback: Mutex::new(Some(callback)),
+        };
+        Arc::make_mut(&mut self.lists[ty.index()]).push(Arc::new(cell));
+    }
+
+    /// The listeners an event of this type goes to, as they are now.
+    pub(crate) fn snapshot(&self, ty: EventType) -> Snapshot {
+        self.lists[ty.index()].clone()
+    }
+
+    /// True if any listener or slot is registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lists.iter().all(|l| l.is_empty())
+    }
+
+    /// Takes every listener out (after the socket closed), to be dropped outside the lock.
+    pub(crate) fn take_all(&mut self) -> Vec<Snapshot> {
+        self.lists.iter_mut().map(std::mem::take).collect()
+    }
+}
+
+/// Calls a snapshot's listeners in order.
+pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, registry: &Mutex<Registry>) {
+    for cell in snapshot.iter() {
+        cell.call(event, registry);
+    }
+}
+
+/// Locks a mutex; a poisoned one (a panic while held, which the crate never does across user
+/// code) is used as is.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

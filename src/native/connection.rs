@@ -1,0 +1,320 @@
+//! The connection task: one per socket. It runs the opening handshake, then owns the
+//! tungstenite stream and, in one poll loop, feeds every queued message into the sink and
+//! flushes once per batch, always keeps reading (pings are answered and closes seen while
+//! the user sends nothing), runs the close timers, and reports what happened to the
+//! dispatcher.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{sleep, Sleep};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+
+use super::handshake::{self, Stream};
+use super::url::Target;
+use crate::dispatch::{Happening, Shared};
+use crate::error::ErrorCause;
+use crate::event::{CloseEvent, MessageData};
+use crate::message::Message;
+use crate::options::Options;
+
+/// After both Close frames, how long to wait for the server to close TCP before the client
+/// does (RFC 6455 §5.5.1; Chromium waits ~2 s and still reports a clean close: CL-26).
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// How long a failing connection tries to send its Close frame before dropping TCP.
+const FAIL_CLOSE_BUDGET: Duration = Duration::from_millis(500);
+/// Messages handled per wake-up before yielding, so one busy socket cannot starve others.
+const BATCH: usize = 256;
+
+/// What the handle asks of the task.
+pub(crate) enum Command {
+    Send(Message),
+    /// Start the closing handshake; `None` sends an empty Close body.
+    Close(Option<(u16, String)>),
+    /// Fail the connection (`close()` while CONNECTING, or the last handle dropped then).
+    Fail,
+}
+
+/// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
+/// shut down, or a panic), so no socket ever waits forever for its close event.
+struct EndGuard {
+    shared: Arc<Shared>,
+    done: bool,
+}
+
+impl EndGuard {
+    fn fail(&mut self, cause: ErrorCause) {
+        self.done = true;
+        self.shared.emit(Happening::Error(cause));
+        self.shared.emit(Happening::Close(CloseEvent::abnormal()));
+    }
+
+    fn close(&mut self, event: CloseEvent) {
+        self.done = true;
+        self.shared.emit(Happening::Close(event));
+    }
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.fail(ErrorCause::Aborted);
+        }
+    }
+}
+
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    target: Target,
+    options: Options,
+    mut commands: UnboundedReceiver<Command>,
+) {
+    let mut guard = EndGuard { shared: shared.clone(), done: false };
+    let connect = tokio::time::timeout(options.handshake_timeout, handshake::connect(&target, &options));
+    let (stream, protocol) = tokio::select! {
+        result = connect => match result {
+            Ok(Ok(connected)) => connected,
+            Ok(Err(cause)) => return guard.fail(cause),
+            Err(_) => return guard.fail(ErrorCause::Timeout),
+        },
+        () = wait_for_fail(&mut commands) => return guard.fail(ErrorCause::ClosedBeforeOpen),
+    };
+    shared.emit(Happening::Open { protocol, extensions: String::new() });
+    let mut session = Session {
+        ws: stream,
+        commands: Some(commands),
+        shared: &shared,
+        close_timeout: options.close_timeout,
+        unflushed: 0,
+        need_flush: false,
+        close_sent: false,
+        close_received: None,
+        timer: None,
+    };
+    let end = poll_fn(|cx| session.poll(cx)).await;
+    match end {
+        End::Clean => {
+            let (code, reason) = session.close_received.take().unwrap_or((1005, String::new()));
+            guard.close(CloseEvent { code, reason, was_clean: true })
+        }
+        End::Lost => guard.close(CloseEvent::abnormal()),
+        End::Fail(cause, code) => {
+            if let Some(code) = code {
+                let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
+                let send = session.ws.send(WsMessage::Close(Some(frame)));
+                let _ = tokio::time::timeout(FAIL_CLOSE_BUDGET, send).await;
+            }
+            guard.fail(cause)
+        }
+    }
+}
+
+/// Waits until the handle asks to fail the connection; pends forever once every handle is
+/// gone (a socket with listeners lives on).
+async fn wait_for_fail(commands: &mut UnboundedReceiver<Command>) {
+    loop {
+        match commands.recv().await {
+            Some(Command::Fail | Command::Close(_)) => return,
+            Some(Command::Send(_)) => {}
+            None => std::future::pending().await,
+        }
+    }
+}
+
+enum End {
+    /// The closing handshake completed.
+    Clean,
+    /// TCP ended without a closing handshake, or the close timeout passed: close 1006 only.
+    Lost,
+    /// The connection is failed: error, then close 1006; send this Close code first.
+    Fail(ErrorCause, Option<u16>),
+}
+
+struct Session<'a> {
+    ws: Stream,
+    commands: Option<UnboundedReceiver<Command>>,
+    shared: &'a Shared,
+    close_timeout: Duration,
+    /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
+    unflushed: u64,
+    need_flush: bool,
+    close_sent: bool,
+    /// The first Close frame received: code (1005 for none) and reason.
+    close_received: Option<(u16, String)>,
+    /// Close timeout after our Close, or linger after both Close frames.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Session<'_> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        let mut budget_left = true;
+        if let Poll::Ready(end) = self.poll_commands(cx, &mut budget_left) {
+            return Poll::Ready(end);
+        }
+        if let Poll::Ready(end) = self.poll_read(cx, &mut budget_left) {
+            return Poll::Ready(end);
+        }
+        if self.need_flush {
+            match self.ws.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => {
+                    self.need_flush = false;
+                    let n = std::mem::take(&mut self.unflushed);
+                    self.shared.buffered_amount.fetch_sub(n, Ordering::AcqRel);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
+                Poll::Pending => {}
+            }
+        }
+        if let Some(timer) = &mut self.timer {
+            if timer.poll_unpin(cx).is_ready() {
+                return Poll::Ready(if self.close_received.is_some() { End::Clean } else { End::Lost });
+            }
+        }
+        if !budget_left {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+
+    /// Moves queued commands into the sink until the queue is empty or the sink is full.
+    fn poll_commands(&mut self, cx: &mut Context<'_>, budget_left: &mut bool) -> Poll<End> {
+        for _ in 0..BATCH {
+            let Some(commands) = &mut self.commands else { return Poll::Pending };
+            match self.ws.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+            let command = match commands.poll_recv(cx) {
+                Poll::Ready(Some(c)) => c,
+                Poll::Ready(None) => {
+                    self.commands = None;
+                    return Poll::Pending;
+                }
+                Poll::Pending => return Poll::Pending,
+            };
+            match command {
+                // After a Close was sent or received, data is discarded (still counted).
+                Command::Send(_) if self.closing() => {}
+                Command::Send(message) => {
+                    self.unflushed += message.len() as u64;
+                    let message = match message {
+                        Message::Text(s) => WsMessage::Text(s.into()),
+                        Message::Binary(b) => WsMessage::Binary(b),
+                    };
+                    if let Err(e) = self.ws.start_send_unpin(message) {
+                        return Poll::Ready(self.classify(e));
+                    }
+                    self.need_flush = true;
+                }
+                Command::Close(_) if self.closing() => {}
+                Command::Close(frame) => {
+                    let frame = frame.map(|(code, reason)| CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: reason.into(),
+                    });
+                    if let Err(e) = self.ws.start_send_unpin(WsMessage::Close(frame)) {
+                        return Poll::Ready(self.classify(e));
+                    }
+                    self.close_sent = true;
+                    self.need_flush = true;
+                    self.timer = Some(Box::pin(sleep(self.close_timeout)));
+                }
+                Command::Fail => return Poll::Ready(End::Fail(ErrorCause::ClosedBeforeOpen, None)),
+            }
+        }
+        *budget_left = false;
+        Poll::Pending
+    }
+
+    fn closing(&self) -> bool {
+        self.close_sent || self.close_received.is_some()
+    }
+
+    /// Reads every frame available and reports messages and the server's Close.
+    fn poll_read(&mut self, cx: &mut Context<'_>, budget_left: &mut bool) -> Poll<End> {
+        for _ in 0..BATCH {
+            let message = match self.ws.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(m))) => m,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(self.classify(e)),
+                Poll::Ready(None) => {
+                    return Poll::Ready(if self.close_received.is_some() { End::Clean } else { End::Lost })
+                }
+                Poll::Pending => return Poll::Pending,
+            };
+            match message {
+                WsMessage::Text(t) => {
+                    let text = String::from_utf8(Vec::from(bytes::Bytes::from(t)))
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                    self.shared.emit(Happening::Message(MessageData::Text(text)));
+                }
+                WsMessage::Binary(b) => self.shared.emit(Happening::Message(MessageData::Binary(b))),
+                // tungstenite queued the Pong; make sure it is flushed.
+                WsMessage::Ping(_) => self.need_flush = true,
+                WsMessage::Pong(_) | WsMessage::Frame(_) => {}
+                WsMessage::Close(frame) => {
+                    if let Some(end) = self.on_close_frame(frame) {
+                        return Poll::Ready(end);
+                    }
+                }
+            }
+        }
+        *budget_left = false;
+        Poll::Pending
+    }
+
+    fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {
+        // tungstenite answers a Close whose code may not be sent on the wire (0–999, 1004–1006,
+        // 1015, 1016–2999, 5000+) with 1002 "Protocol violation" and reports that frame: fail
+        // the connection, as RFC 6455 and Autobahn 7.9.x want (catalog R-12).
+        if let Some(f) = &frame {
+            if f.code == CloseCode::Protocol && f.reason.as_str() == "Protocol violation" && !self.close_sent {
+                return Some(End::Fail(ErrorCause::Protocol("invalid close code".into()), None));
+            }
+        }
+        if self.close_received.is_none() {
+            self.close_received = Some(match frame {
+                Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
+                None => (1005, String::new()),
+            });
+        }
+        if !self.close_sent {
+            // tungstenite queued the echo of the server's Close.
+            self.close_sent = true;
+            self.shared.emit(Happening::Closing);
+        }
+        self.need_flush = true;
+        self.timer = Some(Box::pin(sleep(CLOSE_LINGER)));
+        None
+    }
+
+    /// Maps a tungstenite error to how the connection ends.
+    fn classify(&self, error: WsError) -> End {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        match error {
+            WsError::ConnectionClosed
+            | WsError::AlreadyClosed
+            | WsError::Io(_)
+            | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                if self.close_received.is_some() && self.close_sent {
+                    End::Clean
+                } else {
+                    End::Lost
+                }
+            }
+            WsError::Capacity(e) => End::Fail(ErrorCause::MessageTooBig(e.to_string()), Some(1009)),
+            WsError::Utf8(_) => End::Fail(ErrorCause::InvalidUtf8, Some(1007)),
+            WsError::Protocol(e) => End::Fail(ErrorCause::Protocol(e.to_string()), Some(1002)),
+            WsError::Tls(e) => End::Fail(ErrorCause::Tls(e.to_string()), None),
+            other => End::Fail(ErrorCause::Protocol(other.to_string()), Some(1002)),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The opening handshake (RFC 6455 §4.1), done by hand so that every check is the browser's
+//! and every failure has a typed cause: DNS, TCP, TLS, the HTTP request, and the response
+//! checks (status, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, extensions, subprotocol,
+//! duplicated headers). Bytes that arrive with the response are kept (catalog F-17).
+
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::tls;
+use super::url::{is_blocked_port, Target};
+use crate::error::ErrorCause;
+use crate::options::Options;
+
+pub(crate) type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The largest handshake response accepted.
+const MAX_RESPONSE_HEAD: usize = 64 * 1024;
+/// Initial read buffer of an idle connection; tungstenite grows it for larger frames.
+const READ_BUFFER: usize = 4 * 1024;
+
+/// Connects and upgrades; returns the stream and the selected subprotocol.
+pub(crate) async fn connect(target: &Target, options: &Options) -> Result<(Stream, String), ErrorCause> {
+    if is_blocked_port(target.port) {
+        return Err(ErrorCause::BlockedPort(target.port));
+    }
+    let tcp = tcp_connect(target).await?;
+    let _ = tcp.set_nodelay(true);
+    let mut stream = if target.secure {
+        tls::wrap(tcp, &target.host, options).await?
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+    let key = generate_key();
+    let request = request(target, options, &key);
+    let io = |e: std::io::Error| ErrorCause::Handshake(e.to_string());
+    stream.write_all(request.as_bytes()).await.map_err(io)?;
+    stream.flush().await.map_err(io)?;
+
+    let mut buf = Vec::with_capacity(1024);
+    let (head_len, protocol) = loop {
+        let mut chunk = [0u8; 1024];
+        let n = stream.read(&mut chunk).await.map_err(io)?;
+        if n == 0 {
+            return Err(ErrorCause::Handshake(
+                "the connection closed before the handshake response".into(),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(done) = check_response(&buf, &key, &options.protocols)? {
+            break done;
+        }
+        if buf.len() > MAX_RESPONSE_HEAD {
+            return Err(ErrorCause::Handshake("the response headers are too large".into()));
+        }
+    };
+    let rest = buf.split_off(head_len);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .max_message_size(options.max_message_size)
+        .max_frame_size(options.max_frame_size);
+    let ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, Some(config)).await;
+    Ok((ws, protocol))
+}
+
+async fn tcp_connect(target: &Target) -> Result<TcpStream, ErrorCause> {
+    let addrs: Vec<SocketAddr> = match target.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
+        Err(_) => tokio::net::lookup_host((target.host.as_str(), target.port))
+            .await
+            .map_err(|e| ErrorCause::Dns(format!("{}: {e}", target.host)))?
+            .collect(),
+    };
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(format!("{addr}: {e}")),
+        }
+    }
+    Err(match last {
+        Some(e) => ErrorCause::Connect(e),
+        None => ErrorCause::Dns(format!("{}: no addresses", target.host)),
+    })
+}
+
+/// The request, with the header order browsers use.
+fn request(target: &Target, options: &Options, key: &str) -> String {
+    let mut r = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
+        target.resource, target.host_header
+    );
+    if !options.protocols.is_empty() {
+        r.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", options.protocols.join(", ")));
+    }
+    if let Some(auth) = &target.authorization {
+        r.push_str(&format!("Authorization: {auth}\r\n"));
+    }
+    for (name, value) in &options.headers {
+        r.push_str(&format!("{name}: {value}\r\n"));
+    }
+    r.push_str("\r\n");
+    r
+}
+
+/// Parses and checks the response head. `Ok(None)`: not complete yet; `Ok(Some((len,
+/// protocol)))`: valid, `len` bytes of head.
+fn check_response(
+    buf: &[u8],
+    key: &str,
+    requested: &[String],
+) -> Result<Option<(usize, String)>, ErrorCause> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(ErrorCause::Handshake(format!("not an HTTP response: {e}"))),
+    };
+    let status = response.code.unwrap_or(0);
+    if status != 101 {
+        return Err(ErrorCause::Status(status));
+    }
+    let all = |name: &str| -> Vec<&[u8]> {
+        response
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+            .collect()
+    };
+    let bad = |m: &str| Err(ErrorCause::Handshake(m.to_owned()));
+    let single = |name: &str| -> Result<Option<String>, ErrorCause> {
+        match all(name).as_slice() {
+            [] => Ok(None),
+            [v] => Ok(Some(String::from_utf8_lossy(v).trim().to_owned())),
+            _ => Err(ErrorCause::Handshake(format!("'{name}' header appears more than once"))),
+        }
+    };
+    if !single("Upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
+        return bad("'Upgrade' header is missing or not 'websocket'");
+    }
+    let connection_upgrade = all("Connection").iter().any(|v| {
+        String::from_utf8_lossy(v).split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    });
+    if !connection_upgrade {
+        return bad("'Connection' header is missing or has no 'Upgrade' token");
+    }
+    match single("Sec-WebSocket-Accept")? {
+        Some(accept) if accept == derive_accept_key(key.as_bytes()) => {}
+        Some(_) => return bad("incorrect 'Sec-WebSocket-Accept' header value"),
+        None => return bad("'Sec-WebSocket-Accept' header is missing"),
+    }
+    if single("Sec-WebSocket-Extensions")?.is_some_and(|v| !v.is_empty()) {
+        return bad("the server accepted an extension the client did not offer");
+    }
+    let protocol = match single("Sec-WebSocket-Protocol")
+        .map_err(|e| ErrorCause::Subprotocol(e.to_string()))?
+    {
+        None if requested.is_empty() => String::new(),
+        None => {
+            return Err(ErrorCause::Subprotocol(
+                "a subprotocol was requested but the server selected none".into(),
+            ))
+        }
+        Some(p) if requested.is_empty() => {
+            return Err(ErrorCause::Subprotocol(format!(
+                "the server selected '{p}' but none was requested"
+            )))
+        }
+        Some(p) if requested.iter().any(|r| *r == p) => p,
+        Some(p) => {
+            return Err(ErrorCause::Subprotocol(format!(
+                "the server selected '{p}', which was not requested"
+            )))
+        }
+    };
+    Ok(Some((len, protocol)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(extra: &str) -> Vec<u8> {
+        let accept = derive_accept_key(b"k");
+        format!(
+            "HTTP/1.1 101 Switching Protocols:\r\nUpgrade: WebSocket\r\n\
+             Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n{extra}\r\nrest"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn tolerant_parsing() {
+        let buf = response("Set-Cookie: a=b\r\n");
+        let (len, protocol) = check_response(&buf, "k", &[]).unwrap().unwrap();
+        assert_eq!(&buf[len..], b"rest");
+        assert_eq!(protocol, "");
+    }
+
+    #[test]
+    fn partial_response_waits() {
+        assert_eq!(check_response(b"HTTP/1.1 101 Swi", "k", &[]).unwrap(), None);
+    }
+
+    #[test]
+    fn rejections() {
+        let p = |s: &str| vec![s.to_owned()];
+        let cases: Vec<(Vec<u8>, Vec<String>)> = vec![
+            (response("Sec-WebSocket-Extensions: permessage-deflate\r\n"), vec![]),
+            (response("Sec-WebSocket-Accept: x\r\n"), vec![]),
+            (response("Sec-WebSocket-Protocol: a\r\nSec-WebSocket-Protocol: a\r\n"), p("a")),
+            (response("Sec-WebSocket-Protocol: \r\n"), p("a")),
+            (response("Sec-WebSocket-Protocol: a, b\r\n"), vec!["a".into(), "b".into()]),
+            (response("Sec-WebSocket-Protocol: foobar\r\n"), vec![]),
+            (response("Sec-WebSocket-Protocol: foobar\r\n"), p("FOOBAR")),
+            (response(""), p("a")),
+            (b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n\r\n".to_vec(), vec![]),
+            (b"FOO BAR BAZ\r\n\r\n".to_vec(), vec![]),
+        ];
+        for (buf, requested) in cases {
+            let r = check_response(&buf, "k", &requested);
+            assert!(r.is_err(), "{} accepted", String::from_utf8_lossy(&buf));
+        }
+        assert_eq!(
+            check_response(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", &[]),
+            Err(ErrorCause::Status(404))
+        );
+    }
+}

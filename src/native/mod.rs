@@ -1,0 +1,76 @@
+//! The native backend: tokio + tungstenite, TLS through native-tls.
+
+mod connection;
+mod handshake;
+mod runtime;
+mod tls;
+mod url;
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use self::connection::Command;
+use crate::dispatch::Shared;
+use crate::error::Error;
+use crate::message::Message;
+use crate::options::Options;
+
+pub(crate) use runtime::block_on_completion;
+
+/// The handle's side of the connection task.
+pub(crate) struct Connection {
+    commands: UnboundedSender<Command>,
+}
+
+impl Connection {
+    pub(crate) fn send(&self, message: Message) {
+        // If the task has ended the socket is closing or closed: the data is discarded.
+        let _ = self.commands.send(Command::Send(message));
+    }
+
+    pub(crate) fn close(&self, frame: Option<(u16, String)>) {
+        let _ = self.commands.send(Command::Close(frame));
+    }
+
+    pub(crate) fn fail(&self) {
+        let _ = self.commands.send(Command::Fail);
+    }
+}
+
+/// Checks everything (URL, then protocols, then headers) and starts the connection task.
+pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection), Error> {
+    let target = url::parse(&options.url)?;
+    options.protocols = crate::validate::protocols(&options.protocols)?;
+    check_headers(&options.headers)?;
+    let shared = Arc::new(Shared::new(target.serialized.clone(), target.origin.clone()));
+    let (tx, rx) = unbounded_channel();
+    runtime::handle().spawn(connection::run(shared.clone(), target, options, rx));
+    Ok((shared, Connection { commands: tx }))
+}
+
+/// Extra headers must be valid HTTP and must not touch what the protocol controls.
+fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
+    const RESERVED: [&str; 7] = [
+        "host",
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+    ];
+    for (name, value) in headers {
+        let token = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if !token || value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(Error::SyntaxError(format!("'{name}' is not a valid HTTP header")));
+        }
+        if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(Error::SyntaxError(format!(
+                "'{name}' is set by the WebSocket handshake and cannot be overridden"
+            )));
+        }
+    }
+    Ok(())
+}

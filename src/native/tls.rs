@@ -1,0 +1,41 @@
+//! `wss://`: TLS over the TCP stream with native-tls (the platform's TLS library).
+
+use tokio::net::TcpStream;
+use tokio_tungstenite::MaybeTlsStream;
+
+use crate::error::ErrorCause;
+use crate::options::Options;
+
+/// Wraps `tcp` in TLS for `host`, with the builder's connector or root certificates.
+#[cfg(feature = "native-tls")]
+pub(crate) async fn wrap(
+    tcp: TcpStream,
+    host: &str,
+    options: &Options,
+) -> Result<MaybeTlsStream<TcpStream>, ErrorCause> {
+    let connector = match &options.tls_connector {
+        Some(c) => c.clone(),
+        None => {
+            let mut builder = native_tls::TlsConnector::builder();
+            for cert in &options.root_certificates {
+                builder.add_root_certificate(cert.clone());
+            }
+            builder.build().map_err(|e| ErrorCause::Tls(e.to_string()))?
+        }
+    };
+    let stream = tokio_native_tls::TlsConnector::from(connector)
+        .connect(host, tcp)
+        .await
+        .map_err(|e| ErrorCause::Tls(e.to_string()))?;
+    Ok(MaybeTlsStream::NativeTls(stream))
+}
+
+/// Without the `native-tls` feature every `wss://` connection fails with a TLS cause.
+#[cfg(not(feature = "native-tls"))]
+pub(crate) async fn wrap(
+    _tcp: TcpStream,
+    _host: &str,
+    _options: &Options,
+) -> Result<MaybeTlsStream<TcpStream>, ErrorCause> {
+    Err(ErrorCause::Tls("isows was built without the native-tls feature".into()))
+}

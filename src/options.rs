@@ -1,0 +1,50 @@
+//! What [`WebSocket::builder`](crate::WebSocket::builder) collects: the browser's arguments
+//! (URL, subprotocols) and the options browsers do not offer.
+
+use std::time::Duration;
+
+/// Default limit for the opening handshake (DNS, TCP, TLS and HTTP together).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default wait for the server's Close frame after `close()`.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest incoming message (tungstenite's default).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
+/// Default largest incoming frame (tungstenite's default).
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+
+#[derive(Clone)]
+pub(crate) struct Options {
+    pub(crate) url: String,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) max_message_size: Option<usize>,
+    pub(crate) max_frame_size: Option<usize>,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) close_timeout: Duration,
+    /// Names of the native-only options that were set (wasm32 rejects them).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) native_only: Vec<&'static str>,
+    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+    pub(crate) tls_connector: Option<native_tls::TlsConnector>,
+    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+    pub(crate) root_certificates: Vec<native_tls::Certificate>,
+}
+
+impl Options {
+    pub(crate) fn new(url: String) -> Self {
+        Options {
+            url,
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            max_message_size: Some(DEFAULT_MAX_MESSAGE_SIZE),
+            max_frame_size: Some(DEFAULT_MAX_FRAME_SIZE),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            native_only: Vec::new(),
+            #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+            tls_connector: None,
+            #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+            root_certificates: Vec::new(),
+        }
+    }
+}

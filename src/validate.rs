@@ -1,0 +1,86 @@
+//! The argument checks the standard makes before anything happens: subprotocols (constructor)
+//! and close code and reason (`close()`). Both backends use them; URL checks live with the
+//! backend that parses URLs (the `url` crate natively, the browser on wasm32).
+
+use crate::error::Error;
+
+const CONSTRUCT: &str = "Failed to construct 'WebSocket'";
+const CLOSE: &str = "Failed to execute 'close' on 'WebSocket'";
+
+/// True for an RFC 2616 `token`: one or more visible ASCII characters, no separators.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            (0x21..=0x7e).contains(&b) && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+        })
+}
+
+/// Catalog P-04…P-08: every protocol is a non-empty token and none repeats (ASCII
+/// case-insensitively, as WPT expects). Returns the protocols in order.
+pub(crate) fn protocols<I, S>(protocols: I) -> Result<Vec<String>, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out: Vec<String> = Vec::new();
+    for p in protocols {
+        let p = p.as_ref();
+        if !is_token(p) {
+            return Err(Error::SyntaxError(format!(
+                "{CONSTRUCT}: The subprotocol '{}' is invalid.",
+                p.escape_debug()
+            )));
+        }
+        if out.iter().any(|q| q.eq_ignore_ascii_case(p)) {
+            return Err(Error::SyntaxError(format!(
+                "{CONSTRUCT}: The subprotocol '{p}' is duplicated."
+            )));
+        }
+        out.push(p.to_owned());
+    }
+    Ok(out)
+}
+
+/// Catalog CL-05 and CL-08: the code must be 1000 or 3000–4999, the reason at most 123
+/// UTF-8 bytes. The code is checked first, as the standard orders it.
+pub(crate) fn close_args(code: u16, reason: &str) -> Result<(), Error> {
+    if code != 1000 && !(3000..=4999).contains(&code) {
+        return Err(Error::InvalidAccessError(format!(
+            "{CLOSE}: The close code must be either 1000, or between 3000 and 4999. {code} is neither."
+        )));
+    }
+    if reason.len() > 123 {
+        return Err(Error::SyntaxError(format!(
+            "{CLOSE}: The close reason must not be greater than 123 UTF-8 bytes."
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert!(is_token("echo"));
+        assert!(is_token("a.b-c_d~!#$%&'*+^`|"));
+        for bad in ["", "ec ho", "/echo", "a,b", "a\tb", "a\u{7f}b", "\u{80}echo", "é"] {
+            assert!(!is_token(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn close_code_range() {
+        for ok in [1000, 3000, 4999] {
+            assert!(close_args(ok, "").is_ok());
+        }
+        for bad in [0, 999, 1001, 1005, 2999, 5000, 65535] {
+            assert!(matches!(close_args(bad, ""), Err(Error::InvalidAccessError(_))));
+        }
+        assert!(close_args(1000, &"a".repeat(123)).is_ok());
+        assert!(matches!(close_args(1000, &"a".repeat(124)), Err(Error::SyntaxError(_))));
+        // the code is checked before the reason
+        assert!(matches!(close_args(999, &"a".repeat(124)), Err(Error::InvalidAccessError(_))));
+    }
+}
