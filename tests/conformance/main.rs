@@ -1,0 +1,18 @@
+//! The conformance suite: one test per catalog scenario (named after its id) that the native
+//! backend can express, against the test server in `tests/support/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod attributes;
+mod binary;
+mod close;
+mod constructor;
+mod events;
+mod framing;
+mod handshake;
+mod lifecycle;
+mod protocols;
+mod send;
+mod setup;
+mod tls;
