@@ -51,8 +51,12 @@ pub(crate) async fn connect(target: &Target, options: &Options) -> Result<(Strea
             ));
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(done) = check_response(&buf, &key, &options.protocols)? {
-            break done;
+        // Like browsers, judge the response only once its head is complete (catalog F-13: a
+        // server that trickles garbage keeps the socket CONNECTING).
+        if find_head_end(&buf).is_some() {
+            if let Some(done) = check_response(&buf, &key, &options.protocols)? {
+                break done;
+            }
         }
         if buf.len() > MAX_RESPONSE_HEAD {
             return Err(ErrorCause::Handshake("the response headers are too large".into()));
@@ -65,6 +69,10 @@ pub(crate) async fn connect(target: &Target, options: &Options) -> Result<(Strea
         .max_frame_size(options.max_frame_size);
     let ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, Some(config)).await;
     Ok((ws, protocol))
+}
+
+fn find_head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
 
 async fn tcp_connect(target: &Target) -> Result<TcpStream, ErrorCause> {

@@ -9,15 +9,20 @@ async fn echo_binary(server: &TestServer, binary_type: BinaryType, payloads: Vec
     ws.set_binary_type(binary_type);
     let n = payloads.len();
     let w = ws.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     ws.set_onopen(move |_| {
         for p in &payloads {
             let before = w.buffered_amount();
             w.send(p.as_slice()).unwrap();
-            assert_eq!(w.buffered_amount(), before + p.len() as u64);
+            tx.send((w.buffered_amount() - before, p.len() as u64)).unwrap();
         }
     });
     let mut rec = record(&ws);
     rec.next().await;
+    for _ in 0..n {
+        let (grew, len) = rx.recv().await.unwrap();
+        assert_eq!(grew, len, "bufferedAmount grows by the byte length");
+    }
     let mut out = Vec::new();
     for _ in 0..n {
         match rec.next().await {
