@@ -299,17 +299,15 @@ impl Session<'_> {
     /// Maps a tungstenite error to how the connection ends.
     fn classify(&self, error: WsError) -> End {
         use tokio_tungstenite::tungstenite::error::ProtocolError;
+        if self.close_received.is_some() && self.close_sent {
+            // The closing handshake completed; what the server does afterwards does not matter.
+            return End::Clean;
+        }
         match error {
             WsError::ConnectionClosed
             | WsError::AlreadyClosed
             | WsError::Io(_)
-            | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                if self.close_received.is_some() && self.close_sent {
-                    End::Clean
-                } else {
-                    End::Lost
-                }
-            }
+            | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Lost,
             WsError::Capacity(e) => End::Fail(ErrorCause::MessageTooBig(e.to_string()), Some(1009)),
             WsError::Utf8(_) => End::Fail(ErrorCause::InvalidUtf8, Some(1007)),
             WsError::Protocol(e) => End::Fail(ErrorCause::Protocol(e.to_string()), Some(1002)),
