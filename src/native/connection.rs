@@ -107,11 +107,17 @@ pub(crate) async fn run(
         }
         End::Lost => guard.close(CloseEvent::abnormal()),
         End::Fail(cause, code) => {
-            if let Some(code) = code {
-                let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
-                let send = session.ws.send(WsMessage::Close(Some(frame)));
-                let _ = tokio::time::timeout(FAIL_CLOSE_BUDGET, send).await;
-            }
+            // Send our Close (or flush the one tungstenite queued), briefly, then drop TCP.
+            let ws = &mut session.ws;
+            let goodbye = async move {
+                if let Some(code) = code {
+                    let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
+                    ws.send(WsMessage::Close(Some(frame))).await
+                } else {
+                    ws.flush().await
+                }
+            };
+            let _ = tokio::time::timeout(FAIL_CLOSE_BUDGET, goodbye).await;
             guard.fail(cause)
         }
     }
