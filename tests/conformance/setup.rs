@@ -1,1 +1,146 @@
+//! The brief's "nothing is lost during setup" guarantee, and its stress test.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use isows::{kind, MessageData, ReadyState, WebSocket};
+
 use crate::support::*;
+
+fn text_frame_then_close_hex() -> String {
+    let mut b = vec![0x81, 5];
+    b.extend_from_slice(b"hello");
+    b.extend_from_slice(&[0x88, 2, 0x03, 0xe8]);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn events_before_any_listener_are_held_for_the_first_one() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url(&format!("/raw?hex={}", text_frame_then_close_hex()))).unwrap();
+    // Everything happens before a single listener exists.
+    let close = within(10, "close", ws.closed()).await;
+    assert_eq!(close.code(), 1000);
+    assert_eq!(ws.ready_state(), ReadyState::Closed);
+    let mut rec = record(&ws);
+    let events = rec.until_close().await;
+    assert_eq!(
+        events,
+        [
+            Ev::Open { state: ReadyState::Closed, protocol: String::new(), extensions: String::new() },
+            Ev::Message { data: MessageData::Text("hello".into()), state: ReadyState::Closed },
+            Ev::Close { code: 1000, reason: String::new(), clean: true, state: ReadyState::Closed },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn opened_future_takes_no_held_event() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    within(10, "opened", ws.opened()).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    ws.set_onopen(move |_| tx.send(()).unwrap());
+    within(10, "held open", rx.recv()).await.unwrap();
+}
+
+#[tokio::test]
+async fn after_a_type_had_a_listener_the_dom_rule_holds() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    let count = Arc::new(Mutex::new(0));
+    let c = count.clone();
+    ws.set_onmessage(move |_| *c.lock().unwrap() += 1);
+    let mut rec = record(&ws);
+    rec.next().await;
+    ws.clear_onmessage();
+    ws.send("while nobody listens on the slot").unwrap();
+    rec.next().await; // the recorder's own message listener still hears it
+    let c = count.clone();
+    ws.set_onmessage(move |_| *c.lock().unwrap() += 1);
+    ws.close();
+    rec.until_close().await;
+    assert_eq!(*count.lock().unwrap(), 0, "a message with no listener at dispatch is not held");
+}
+
+#[tokio::test]
+async fn held_messages_are_bounded() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    let n = isows::HELD_MESSAGE_LIMIT + 10;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let w = ws.clone();
+    ws.set_onopen(move |_| {
+        for i in 0..n {
+            w.send(i.to_string()).unwrap();
+        }
+        w.send("Goodbye").unwrap();
+    });
+    within(10, "close", ws.closed()).await;
+    ws.set_onmessage(move |e| tx.send(e.data().to_string()).unwrap());
+    let mut got = Vec::new();
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+        got.push(m);
+    }
+    assert_eq!(got.len(), isows::HELD_MESSAGE_LIMIT);
+    assert_eq!(got[0], "0");
+    assert_eq!(got.last().unwrap(), &(isows::HELD_MESSAGE_LIMIT - 1).to_string(), "the oldest are kept, in order");
+}
+
+/// ≥ 500 sockets on a multi-thread runtime; the server sends as soon as the handshake is
+/// done; listeners are registered after `new()`, some of them late. Every socket must see
+/// exactly open, message("hello"), close, in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_guarantee_stress_500_sockets() {
+    const SOCKETS: usize = 600;
+    let server = TestServer::start().await;
+    let url = server.url("/send-on-open");
+    let mut tasks = Vec::new();
+    for i in 0..SOCKETS {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let ws = WebSocket::new(&url).unwrap();
+            let log = Arc::new(Mutex::new(Vec::<String>::new()));
+            match i % 4 {
+                0 => {}
+                1 => std::thread::yield_now(),
+                // Deliberately late: the handshake and the message have very likely happened.
+                2 => tokio::time::sleep(Duration::from_millis((i % 7) as u64)).await,
+                _ => {
+                    let _ = ws.opened().await;
+                }
+            }
+            let l = log.clone();
+            ws.add_event_listener(kind::Open, move |_| l.lock().unwrap().push("open".into()));
+            let (l, w) = (log.clone(), ws.clone());
+            ws.set_onmessage(move |e| {
+                l.lock().unwrap().push(format!("message {}", e.data()));
+                w.close();
+            });
+            let l = log.clone();
+            ws.add_event_listener(kind::Error, move |e| l.lock().unwrap().push(format!("error {}", e.cause())));
+            let l = log.clone();
+            ws.set_onclose(move |e| l.lock().unwrap().push(format!("close {} {}", e.code(), e.was_clean())));
+            let close = tokio::time::timeout(Duration::from_secs(30), ws.closed()).await;
+            assert!(close.is_ok(), "socket {i} never closed: {:?}", log.lock().unwrap());
+            // The close listener runs right after closed() resolves; wait for it, bounded.
+            for _ in 0..1000 {
+                if log.lock().unwrap().len() >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let got = log.lock().unwrap().clone();
+            got
+        }));
+    }
+    let mut missed = 0;
+    for (i, t) in tasks.into_iter().enumerate() {
+        let got = within(60, "stress sockets", t).await.unwrap();
+        if got != ["open", "message hello", "close 1005 true"] {
+            missed += 1;
+            eprintln!("socket {i}: {got:?}");
+        }
+    }
+    assert_eq!(missed, 0, "sockets with missed or misordered events");
+}

@@ -35,6 +35,8 @@ pub struct ConnLog {
     pub head: String,
     pub headers: Vec<(String, String)>,
     pub frames: Vec<Frame>,
+    /// The handler returned (the client closed TCP, or the handler finished).
+    pub ended: bool,
 }
 
 impl ConnLog {
@@ -122,6 +124,17 @@ impl TestServer {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         panic!("no matching frame within 5 s; logs: {:?}", self.logs());
+    }
+
+    /// Waits (bounded) until connection `i`'s handler has returned.
+    pub async fn wait_for_end(&self, i: usize) -> ConnLog {
+        for _ in 0..500 {
+            if let Some(log) = self.logs().into_iter().nth(i).filter(|l| l.ended) {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("connection {i} still open after 5 s: {:?}", self.logs().get(i));
     }
 
     /// Waits (bounded) until `n` connections were accepted and their requests read.
@@ -224,6 +237,7 @@ async fn serve(mut io: BoxIo, log: Arc<Mutex<ConnLog>>) {
     let Some(req) = read_request(&mut io, &log).await else { return };
     let mut ws = frames::Conn::new(io, log.clone());
     let _ = handlers::handle(&mut ws, &req).await;
+    log.lock().unwrap().ended = true;
 }
 
 pub mod handlers {
