@@ -158,6 +158,20 @@ impl Shared {
                 }
             };
             deliver(&snapshot, &event, &self.registry);
+            self.settle(&event);
+        }
+    }
+
+    /// Resolves `opened()`/`closed()` once an open or close event has been delivered (or
+    /// held), so a blocking `wait_closed()` returns after the close listeners ran.
+    fn settle(&self, event: &AnyEvent) {
+        match event {
+            AnyEvent::Open(_) => self.opened.complete(Ok(())),
+            AnyEvent::Close(close) => {
+                self.opened.complete(Err(close.clone()));
+                self.closed.complete(close.clone());
+            }
+            AnyEvent::Message(_) | AnyEvent::Error(_) => {}
         }
     }
 
@@ -168,11 +182,13 @@ impl Shared {
                 let event = self.process(q, h)?;
                 let ty = event.event_type();
                 if !q.ever_listened[ty.index()] {
+                    self.settle(&event);
                     hold(q, event);
                     return None;
                 }
                 event
             }
+            // Already settled when it was held; settling again is a no-op.
             Item::Deliver(event) => event,
             Item::Release(ty) => {
                 let held = std::mem::take(&mut q.held[ty.index()]);
@@ -195,7 +211,6 @@ impl Shared {
                     return None;
                 }
                 *lock(&self.negotiated) = (protocol, extensions);
-                self.opened.complete(Ok(()));
                 Some(AnyEvent::Open(Event { event_type: EventType::Open }))
             }
             Happening::Message(data) => (self.ready_state() == ReadyState::Open).then(|| {
@@ -212,8 +227,6 @@ impl Shared {
             Happening::Close(event) => {
                 self.set_closed();
                 q.finished = true;
-                self.opened.complete(Err(event.clone()));
-                self.closed.complete(event.clone());
                 Some(AnyEvent::Close(event))
             }
         }

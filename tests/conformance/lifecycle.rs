@@ -126,3 +126,22 @@ fn dropping_the_runtime_closes_its_sockets() {
     let _ = stop.send(());
     thread.join().unwrap();
 }
+
+#[test]
+fn wait_closed_returns_after_the_close_listeners_ran() {
+    let (addr, thread, stop) = server_on_its_own_runtime();
+    let ws = WebSocket::new(&format!("ws://{addr}/echo")).unwrap();
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = ran.clone();
+    ws.set_onclose(move |_| {
+        // A slow listener widens the window in which a too-early return would show.
+        std::thread::sleep(Duration::from_millis(50));
+        r.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let w = ws.clone();
+    ws.set_onopen(move |_| w.close());
+    ws.wait_closed().unwrap();
+    assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+    let _ = stop.send(());
+    thread.join().unwrap();
+}

@@ -1,0 +1,18 @@
+//! A standalone local echo server to try things against.
+//!
+//! ```sh
+//! cargo run --example echo_server            # listens on 127.0.0.1:8765
+//! cargo run --example echo_server 127.0.0.1:9000
+//! ```
+
+#[path = "support/echo.rs"]
+mod echo;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8765".into());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("echo server listening on ws://{}/", listener.local_addr()?);
+    echo::serve(listener).await;
+    Ok(())
+}
