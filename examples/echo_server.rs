@@ -10,7 +10,9 @@ mod echo;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8765".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8765".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("echo server listening on ws://{}/", listener.local_addr()?);
     echo::serve(listener).await;

@@ -15,7 +15,10 @@ pub(crate) struct Completion<T> {
 
 impl<T: Clone> Completion<T> {
     pub(crate) fn new() -> Self {
-        Completion { state: Mutex::new((None, Vec::new())), cond: Condvar::new() }
+        Completion {
+            state: Mutex::new((None, Vec::new())),
+            cond: Condvar::new(),
+        }
     }
 
     /// Sets the value unless it is set already, and wakes every waiter.
@@ -58,7 +61,10 @@ impl<T: Clone> Completion<T> {
                 None => self.cond.wait(g).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let left = d.checked_duration_since(Instant::now())?;
-                    self.cond.wait_timeout(g, left).unwrap_or_else(|e| e.into_inner()).0
+                    self.cond
+                        .wait_timeout(g, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
                 }
             };
         }

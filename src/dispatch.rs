@@ -27,7 +27,10 @@ pub const HELD_MESSAGE_LIMIT: usize = 1024;
 #[derive(Debug)]
 pub(crate) enum Happening {
     /// The opening handshake succeeded.
-    Open { protocol: String, extensions: String },
+    Open {
+        protocol: String,
+        extensions: String,
+    },
     /// A whole message arrived.
     Message(MessageData),
     /// The server's Close frame arrived (no event; readyState becomes CLOSING).
@@ -205,16 +208,24 @@ impl Shared {
     /// Moves the state for a happening and makes its event (none if it must be dropped).
     fn process(&self, q: &mut Queue, happening: Happening) -> Option<AnyEvent> {
         match happening {
-            Happening::Open { protocol, extensions } => {
+            Happening::Open {
+                protocol,
+                extensions,
+            } => {
                 // close() while CONNECTING already moved the state: open never fires.
                 if !self.transition(ReadyState::Connecting, ReadyState::Open) {
                     return None;
                 }
                 *lock(&self.negotiated) = (protocol, extensions);
-                Some(AnyEvent::Open(Event { event_type: EventType::Open }))
+                Some(AnyEvent::Open(Event {
+                    event_type: EventType::Open,
+                }))
             }
             Happening::Message(data) => (self.ready_state() == ReadyState::Open).then(|| {
-                AnyEvent::Message(MessageEvent { data, origin: self.origin.clone() })
+                AnyEvent::Message(MessageEvent {
+                    data,
+                    origin: self.origin.clone(),
+                })
             }),
             Happening::Closing => {
                 self.transition(ReadyState::Open, ReadyState::Closing);
@@ -233,7 +244,8 @@ impl Shared {
     }
 
     fn set_closed(&self) {
-        self.ready_state.store(ReadyState::Closed as u8, Ordering::Release);
+        self.ready_state
+            .store(ReadyState::Closed as u8, Ordering::Release);
     }
 }
 

@@ -122,7 +122,10 @@ impl fmt::Display for ErrorCause {
             ErrorCause::MessageTooBig(m) => write!(f, "message too big: {m}"),
             ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
             ErrorCause::ClosedBeforeOpen => {
-                write!(f, "WebSocket is closed before the connection is established")
+                write!(
+                    f,
+                    "WebSocket is closed before the connection is established"
+                )
             }
             ErrorCause::Aborted => write!(f, "the connection task was stopped"),
         }

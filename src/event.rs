@@ -242,7 +242,11 @@ impl CloseEvent {
     }
 
     pub(crate) fn abnormal() -> Self {
-        CloseEvent { code: 1006, reason: String::new(), was_clean: false }
+        CloseEvent {
+            code: 1006,
+            reason: String::new(),
+            was_clean: false,
+        }
     }
 }
 

@@ -72,7 +72,10 @@ impl Cell {
             return;
         };
         if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-            tracing::error!(event = event.event_type().as_str(), "a WebSocket listener panicked");
+            tracing::error!(
+                event = event.event_type().as_str(),
+                "a WebSocket listener panicked"
+            );
         }
         let mut slot = lock(&self.callback);
         if slot.is_none() && !self.removed.load(Ordering::Acquire) {
@@ -124,7 +127,11 @@ impl Registry {
 
     /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
     pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Cell>> {
-        let is_slot = self.lists.iter().flat_map(|l| l.iter()).any(|c| c.id == id.0 && c.slot);
+        let is_slot = self
+            .lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .any(|c| c.id == id.0 && c.slot);
         if is_slot {
             return None;
         }

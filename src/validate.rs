@@ -10,9 +10,8 @@ const CLOSE: &str = "Failed to execute 'close' on 'WebSocket'";
 /// True for an RFC 2616 `token`: one or more visible ASCII characters, no separators.
 fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            (0x21..=0x7e).contains(&b) && !b"()<>@,;:\\\"/[]?={}".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && !b"()<>@,;:\\\"/[]?={}".contains(&b))
 }
 
 /// Catalog P-04…P-08: every protocol is a non-empty token and none repeats (ASCII
@@ -65,7 +64,16 @@ mod tests {
     fn tokens() {
         assert!(is_token("echo"));
         assert!(is_token("a.b-c_d~!#$%&'*+^`|"));
-        for bad in ["", "ec ho", "/echo", "a,b", "a\tb", "a\u{7f}b", "\u{80}echo", "é"] {
+        for bad in [
+            "",
+            "ec ho",
+            "/echo",
+            "a,b",
+            "a\tb",
+            "a\u{7f}b",
+            "\u{80}echo",
+            "é",
+        ] {
             assert!(!is_token(bad), "{bad:?}");
         }
     }
@@ -76,11 +84,20 @@ mod tests {
             assert!(close_args(ok, "").is_ok());
         }
         for bad in [0, 999, 1001, 1005, 2999, 5000, 65535] {
-            assert!(matches!(close_args(bad, ""), Err(Error::InvalidAccessError(_))));
+            assert!(matches!(
+                close_args(bad, ""),
+                Err(Error::InvalidAccessError(_))
+            ));
         }
         assert!(close_args(1000, &"a".repeat(123)).is_ok());
-        assert!(matches!(close_args(1000, &"a".repeat(124)), Err(Error::SyntaxError(_))));
+        assert!(matches!(
+            close_args(1000, &"a".repeat(124)),
+            Err(Error::SyntaxError(_))
+        ));
         // the code is checked before the reason
-        assert!(matches!(close_args(999, &"a".repeat(124)), Err(Error::InvalidAccessError(_))));
+        assert!(matches!(
+            close_args(999, &"a".repeat(124)),
+            Err(Error::InvalidAccessError(_))
+        ));
     }
 }

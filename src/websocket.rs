@@ -197,11 +197,15 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn builder(url: &str) -> WebSocketBuilder {
-        WebSocketBuilder { options: Options::new(url.to_owned()) }
+        WebSocketBuilder {
+            options: Options::new(url.to_owned()),
+        }
     }
 
     pub(crate) fn from_parts(shared: Arc<Shared>, conn: backend::Connection) -> Self {
-        WebSocket { handle: Arc::new(Handle { shared, conn }) }
+        WebSocket {
+            handle: Arc::new(Handle { shared, conn }),
+        }
     }
 
     fn shared(&self) -> &Shared {
@@ -310,7 +314,9 @@ impl WebSocket {
         }
         let message = data.into();
         let len = message.len() as u64;
-        self.shared().buffered_amount.fetch_add(len, Ordering::AcqRel);
+        self.shared()
+            .buffered_amount
+            .fetch_add(len, Ordering::AcqRel);
         if state == ReadyState::Open {
             self.handle.conn.send(message);
         }
@@ -557,7 +563,8 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn wait_opened(&self) -> Result<Result<(), CloseEvent>, Error> {
-        self.wait(|s, t| s.opened.wait_blocking(t), None).map(|o| o.expect("no timeout"))
+        self.wait(|s, t| s.opened.wait_blocking(t), None)
+            .map(|o| o.expect("no timeout"))
     }
 
     /// Blocks the thread until the socket is CLOSED and returns the close event (see
@@ -570,7 +577,8 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn wait_closed(&self) -> Result<CloseEvent, Error> {
-        self.wait(|s, t| s.closed.wait_blocking(t), None).map(|o| o.expect("no timeout"))
+        self.wait(|s, t| s.closed.wait_blocking(t), None)
+            .map(|o| o.expect("no timeout"))
     }
 
     /// [`wait_closed`](Self::wait_closed) with a limit: `Ok(None)` if the socket is not
@@ -629,7 +637,10 @@ impl WebSocketBuilder {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.options.protocols = protocols.into_iter().map(|p| p.as_ref().to_owned()).collect();
+        self.options.protocols = protocols
+            .into_iter()
+            .map(|p| p.as_ref().to_owned())
+            .collect();
         self
     }
 
@@ -641,7 +652,9 @@ impl WebSocketBuilder {
     /// let b = isows::WebSocket::builder("ws://h/").header("Origin", "https://example.com");
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options.headers.push((name.to_owned(), value.to_owned()));
+        self.options
+            .headers
+            .push((name.to_owned(), value.to_owned()));
         self.options.native_only.push("header");
         self
     }

@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 pub async fn serve(listener: TcpListener) {
     while let Ok((tcp, _)) = listener.accept().await {
         tokio::spawn(async move {
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                return;
+            };
             while let Some(Ok(msg)) = ws.next().await {
                 if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
                     return;
@@ -23,7 +25,9 @@ pub async fn serve(listener: TcpListener) {
 /// Starts the server on 127.0.0.1 (any free port) in a background thread; returns its address.
 #[allow(dead_code)]
 pub fn spawn_background() -> std::io::Result<SocketAddr> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     std::thread::spawn(move || runtime.block_on(serve(listener)));

@@ -77,8 +77,14 @@ pub(crate) async fn run(
     options: Options,
     mut commands: UnboundedReceiver<Command>,
 ) {
-    let mut guard = EndGuard { shared: shared.clone(), done: false };
-    let connect = tokio::time::timeout(options.handshake_timeout, handshake::connect(&target, &options));
+    let mut guard = EndGuard {
+        shared: shared.clone(),
+        done: false,
+    };
+    let connect = tokio::time::timeout(
+        options.handshake_timeout,
+        handshake::connect(&target, &options),
+    );
     let (stream, protocol) = tokio::select! {
         result = connect => match result {
             Ok(Ok(connected)) => connected,
@@ -87,7 +93,10 @@ pub(crate) async fn run(
         },
         () = wait_for_fail(&mut commands) => return guard.fail(ErrorCause::ClosedBeforeOpen),
     };
-    shared.emit(Happening::Open { protocol, extensions: String::new() });
+    shared.emit(Happening::Open {
+        protocol,
+        extensions: String::new(),
+    });
     let mut session = Session {
         ws: stream,
         commands: Some(commands),
@@ -102,8 +111,15 @@ pub(crate) async fn run(
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
         End::Clean => {
-            let (code, reason) = session.close_received.take().unwrap_or((1005, String::new()));
-            guard.close(CloseEvent { code, reason, was_clean: true })
+            let (code, reason) = session
+                .close_received
+                .take()
+                .unwrap_or((1005, String::new()));
+            guard.close(CloseEvent {
+                code,
+                reason,
+                was_clean: true,
+            })
         }
         End::Lost => guard.close(CloseEvent::abnormal()),
         End::Fail(cause, code) => {
@@ -111,7 +127,10 @@ pub(crate) async fn run(
             let ws = &mut session.ws;
             let goodbye = async move {
                 if let Some(code) = code {
-                    let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: "".into(),
+                    };
                     ws.send(WsMessage::Close(Some(frame))).await
                 } else {
                     ws.flush().await
@@ -181,7 +200,11 @@ impl Session<'_> {
         }
         if let Some(timer) = &mut self.timer {
             if timer.poll_unpin(cx).is_ready() {
-                return Poll::Ready(if self.close_received.is_some() { End::Clean } else { End::Lost });
+                return Poll::Ready(if self.close_received.is_some() {
+                    End::Clean
+                } else {
+                    End::Lost
+                });
             }
         }
         if !budget_left {
@@ -193,7 +216,9 @@ impl Session<'_> {
     /// Moves queued commands into the sink until the queue is empty or the sink is full.
     fn poll_commands(&mut self, cx: &mut Context<'_>, budget_left: &mut bool) -> Poll<End> {
         for _ in 0..BATCH {
-            let Some(commands) = &mut self.commands else { return Poll::Pending };
+            let Some(commands) = &mut self.commands else {
+                return Poll::Pending;
+            };
             match self.ws.poll_ready_unpin(cx) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
@@ -252,7 +277,11 @@ impl Session<'_> {
                 Poll::Ready(Some(Ok(m))) => m,
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(self.classify(e)),
                 Poll::Ready(None) => {
-                    return Poll::Ready(if self.close_received.is_some() { End::Clean } else { End::Lost })
+                    return Poll::Ready(if self.close_received.is_some() {
+                        End::Clean
+                    } else {
+                        End::Lost
+                    })
                 }
                 Poll::Pending => return Poll::Pending,
             };
@@ -260,9 +289,12 @@ impl Session<'_> {
                 WsMessage::Text(t) => {
                     let text = String::from_utf8(Vec::from(bytes::Bytes::from(t)))
                         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                    self.shared.emit(Happening::Message(MessageData::Text(text)));
+                    self.shared
+                        .emit(Happening::Message(MessageData::Text(text)));
                 }
-                WsMessage::Binary(b) => self.shared.emit(Happening::Message(MessageData::Binary(b))),
+                WsMessage::Binary(b) => {
+                    self.shared.emit(Happening::Message(MessageData::Binary(b)))
+                }
                 // tungstenite queued the Pong; make sure it is flushed.
                 WsMessage::Ping(_) => self.need_flush = true,
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -282,8 +314,14 @@ impl Session<'_> {
         // 1015, 1016–2999, 5000+) with 1002 "Protocol violation" and reports that frame: fail
         // the connection, as RFC 6455 and Autobahn 7.9.x want (catalog R-12).
         if let Some(f) = &frame {
-            if f.code == CloseCode::Protocol && f.reason.as_str() == "Protocol violation" && !self.close_sent {
-                return Some(End::Fail(ErrorCause::Protocol("invalid close code".into()), None));
+            if f.code == CloseCode::Protocol
+                && f.reason.as_str() == "Protocol violation"
+                && !self.close_sent
+            {
+                return Some(End::Fail(
+                    ErrorCause::Protocol("invalid close code".into()),
+                    None,
+                ));
             }
         }
         if self.close_received.is_none() {

@@ -3,10 +3,13 @@
 //! checks (status, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, extensions, subprotocol,
 //! duplicated headers). Bytes that arrive with the response are kept (catalog F-17).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -24,11 +27,15 @@ const MAX_RESPONSE_HEAD: usize = 64 * 1024;
 const READ_BUFFER: usize = 4 * 1024;
 
 /// Connects and upgrades; returns the stream and the selected subprotocol.
-pub(crate) async fn connect(target: &Target, options: &Options) -> Result<(Stream, String), ErrorCause> {
+pub(crate) async fn connect(
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, String), ErrorCause> {
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
     }
-    let tcp = tcp_connect(target).await?;
+    // Held until the handshake ends: one CONNECTING connection per address (RFC 6455 §4.1).
+    let (tcp, _connecting) = tcp_connect(target).await?;
     let _ = tcp.set_nodelay(true);
     let mut stream = if target.secure {
         tls::wrap(tcp, &target.host, options).await?
@@ -59,7 +66,9 @@ pub(crate) async fn connect(target: &Target, options: &Options) -> Result<(Strea
             }
         }
         if buf.len() > MAX_RESPONSE_HEAD {
-            return Err(ErrorCause::Handshake("the response headers are too large".into()));
+            return Err(ErrorCause::Handshake(
+                "the response headers are too large".into(),
+            ));
         }
     };
     let rest = buf.split_off(head_len);
@@ -75,7 +84,7 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
 
-async fn tcp_connect(target: &Target) -> Result<TcpStream, ErrorCause> {
+async fn tcp_connect(target: &Target) -> Result<(TcpStream, OwnedMutexGuard<()>), ErrorCause> {
     let addrs: Vec<SocketAddr> = match target.host.parse::<std::net::IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, target.port)],
         Err(_) => tokio::net::lookup_host((target.host.as_str(), target.port))
@@ -85,8 +94,9 @@ async fn tcp_connect(target: &Target) -> Result<TcpStream, ErrorCause> {
     };
     let mut last = None;
     for addr in &addrs {
+        let turn = connecting_slot(*addr).lock_owned().await;
         match TcpStream::connect(addr).await {
-            Ok(s) => return Ok(s),
+            Ok(s) => return Ok((s, turn)),
             Err(e) => last = Some(format!("{addr}: {e}")),
         }
     }
@@ -94,6 +104,23 @@ async fn tcp_connect(target: &Target) -> Result<TcpStream, ErrorCause> {
         Some(e) => ErrorCause::Connect(e),
         None => ErrorCause::Dns(format!("{}: no addresses", target.host)),
     })
+}
+
+/// RFC 6455 §4.1 client step 2 (catalog C-20): at most one connection per IP address and
+/// port may be CONNECTING; the others wait their turn.
+fn connecting_slot(addr: SocketAddr) -> Arc<AsyncMutex<()>> {
+    static SLOTS: OnceLock<Mutex<HashMap<SocketAddr, Weak<AsyncMutex<()>>>>> = OnceLock::new();
+    let mut slots = SLOTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(slot) = slots.get(&addr).and_then(Weak::upgrade) {
+        return slot;
+    }
+    slots.retain(|_, w| w.strong_count() > 0);
+    let slot = Arc::new(AsyncMutex::new(()));
+    slots.insert(addr, Arc::downgrade(&slot));
+    slot
 }
 
 /// The request, with the header order browsers use.
@@ -104,7 +131,10 @@ fn request(target: &Target, options: &Options, key: &str) -> String {
         target.resource, target.host_header
     );
     if !options.protocols.is_empty() {
-        r.push_str(&format!("Sec-WebSocket-Protocol: {}\r\n", options.protocols.join(", ")));
+        r.push_str(&format!(
+            "Sec-WebSocket-Protocol: {}\r\n",
+            options.protocols.join(", ")
+        ));
     }
     if let Some(auth) = &target.authorization {
         r.push_str(&format!("Authorization: {auth}\r\n"));
@@ -147,14 +177,18 @@ fn check_response(
         match all(name).as_slice() {
             [] => Ok(None),
             [v] => Ok(Some(String::from_utf8_lossy(v).trim().to_owned())),
-            _ => Err(ErrorCause::Handshake(format!("'{name}' header appears more than once"))),
+            _ => Err(ErrorCause::Handshake(format!(
+                "'{name}' header appears more than once"
+            ))),
         }
     };
     if !single("Upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
         return bad("'Upgrade' header is missing or not 'websocket'");
     }
     let connection_upgrade = all("Connection").iter().any(|v| {
-        String::from_utf8_lossy(v).split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+        String::from_utf8_lossy(v)
+            .split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
     });
     if !connection_upgrade {
         return bad("'Connection' header is missing or has no 'Upgrade' token");
@@ -181,7 +215,7 @@ fn check_response(
                 "the server selected '{p}' but none was requested"
             )))
         }
-        Some(p) if requested.iter().any(|r| *r == p) => p,
+        Some(p) if requested.contains(&p) => p,
         Some(p) => {
             return Err(ErrorCause::Subprotocol(format!(
                 "the server selected '{p}', which was not requested"
@@ -221,15 +255,27 @@ mod tests {
     fn rejections() {
         let p = |s: &str| vec![s.to_owned()];
         let cases: Vec<(Vec<u8>, Vec<String>)> = vec![
-            (response("Sec-WebSocket-Extensions: permessage-deflate\r\n"), vec![]),
+            (
+                response("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+                vec![],
+            ),
             (response("Sec-WebSocket-Accept: x\r\n"), vec![]),
-            (response("Sec-WebSocket-Protocol: a\r\nSec-WebSocket-Protocol: a\r\n"), p("a")),
+            (
+                response("Sec-WebSocket-Protocol: a\r\nSec-WebSocket-Protocol: a\r\n"),
+                p("a"),
+            ),
             (response("Sec-WebSocket-Protocol: \r\n"), p("a")),
-            (response("Sec-WebSocket-Protocol: a, b\r\n"), vec!["a".into(), "b".into()]),
+            (
+                response("Sec-WebSocket-Protocol: a, b\r\n"),
+                vec!["a".into(), "b".into()],
+            ),
             (response("Sec-WebSocket-Protocol: foobar\r\n"), vec![]),
             (response("Sec-WebSocket-Protocol: foobar\r\n"), p("FOOBAR")),
             (response(""), p("a")),
-            (b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n\r\n".to_vec(), vec![]),
+            (
+                b"HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n\r\n".to_vec(),
+                vec![],
+            ),
             (b"FOO BAR BAZ\r\n\r\n".to_vec(), vec![]),
         ];
         for (buf, requested) in cases {

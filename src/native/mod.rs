@@ -43,7 +43,10 @@ pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection),
     let target = url::parse(&options.url)?;
     options.protocols = crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
-    let shared = Arc::new(Shared::new(target.serialized.clone(), target.origin.clone()));
+    let shared = Arc::new(Shared::new(
+        target.serialized.clone(),
+        target.origin.clone(),
+    ));
     let (tx, rx) = unbounded_channel();
     runtime::handle().spawn(connection::run(shared.clone(), target, options, rx));
     Ok((shared, Connection { commands: tx }))
@@ -62,9 +65,13 @@ fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
     ];
     for (name, value) in headers {
         let token = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !token || value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(Error::SyntaxError(format!("'{name}' is not a valid HTTP header")));
+            return Err(Error::SyntaxError(format!(
+                "'{name}' is not a valid HTTP header"
+            )));
         }
         if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(Error::SyntaxError(format!(

@@ -20,7 +20,9 @@ pub(crate) async fn wrap(
             for cert in &options.root_certificates {
                 builder.add_root_certificate(cert.clone());
             }
-            builder.build().map_err(|e| ErrorCause::Tls(e.to_string()))?
+            builder
+                .build()
+                .map_err(|e| ErrorCause::Tls(e.to_string()))?
         }
     };
     let stream = tokio_native_tls::TlsConnector::from(connector)
@@ -37,5 +39,7 @@ pub(crate) async fn wrap(
     _host: &str,
     _options: &Options,
 ) -> Result<MaybeTlsStream<TcpStream>, ErrorCause> {
-    Err(ErrorCause::Tls("isows was built without the native-tls feature".into()))
+    Err(ErrorCause::Tls(
+        "isows was built without the native-tls feature".into(),
+    ))
 }

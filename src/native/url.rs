@@ -74,7 +74,10 @@ pub(crate) fn parse(input: &str) -> Result<Target, Error> {
         let mut creds = user;
         creds.push(b':');
         creds.extend(pass);
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(creds))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(creds)
+        )
     });
     Ok(Target {
         serialized: url.as_str().to_owned(),
@@ -117,7 +120,10 @@ mod tests {
         assert_eq!(ok("https://h/").serialized, "wss://h/");
         assert_eq!(ok("ws:h:81/echo").serialized, "ws://h:81/echo");
         assert_eq!(ok("ws:/h:81/echo").serialized, "ws://h:81/echo");
-        assert_eq!(ok("ws://h/echo?foo%20bar baz").serialized, "ws://h/echo?foo%20bar%20baz");
+        assert_eq!(
+            ok("ws://h/echo?foo%20bar baz").serialized,
+            "ws://h/echo?foo%20bar%20baz"
+        );
         assert_eq!(ok("WS://HOST/echo").serialized, "ws://host/echo");
     }
 
@@ -129,9 +135,15 @@ mod tests {
         assert_eq!(t.resource, "/a/b?c=d");
         assert_eq!(t.origin, "ws://[::1]:9000");
         let expected = base64::engine::general_purpose::STANDARD.encode("u@x:p");
-        assert_eq!(t.authorization.as_deref(), Some(format!("Basic {expected}").as_str()));
+        assert_eq!(
+            t.authorization.as_deref(),
+            Some(format!("Basic {expected}").as_str())
+        );
         let t = ok("wss://example.com/");
-        assert_eq!((t.port, t.secure, t.host_header.as_str()), (443, true, "example.com"));
+        assert_eq!(
+            (t.port, t.secure, t.host_header.as_str()),
+            (443, true, "example.com")
+        );
         assert!(t.authorization.is_none());
     }
 

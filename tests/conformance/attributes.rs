@@ -33,7 +33,11 @@ async fn a_03_extensions_empty_after_open() {
     let mut rec = record(&ws);
     assert_eq!(
         rec.next().await,
-        Ev::Open { state: ReadyState::Open, protocol: String::new(), extensions: String::new() }
+        Ev::Open {
+            state: ReadyState::Open,
+            protocol: String::new(),
+            extensions: String::new()
+        }
     );
     ws.close();
     assert!(close_of(&rec.until_close().await).2);
@@ -44,13 +48,17 @@ async fn a_04_extension_the_client_did_not_offer_fails() {
     // isows offers no extension yet, so any accepted extension is F-10: the connection fails
     // and `extensions()` stays "".
     let server = TestServer::start().await;
-    let extra: String = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=15\r\n"
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let extra: String =
+        b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=15\r\n"
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
     let ws = WebSocket::new(&server.url(&format!("/handshake_extra?hex={extra}"))).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["error", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["error", "close"]
+    );
     assert_eq!(ws.extensions(), "");
 }
 
@@ -88,6 +96,9 @@ async fn a_07_close_in_open_gives_closing_at_once() {
         w.close();
         tx.send(w.ready_state()).unwrap();
     });
-    assert_eq!(within(10, "open", rx.recv()).await, Some(ReadyState::Closing));
+    assert_eq!(
+        within(10, "open", rx.recv()).await,
+        Some(ReadyState::Closing)
+    );
     within(10, "close", ws.closed()).await;
 }

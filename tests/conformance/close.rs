@@ -8,7 +8,11 @@ use crate::support::recorder::close_of;
 use crate::support::*;
 
 /// Opens `/echo` (or `path`), calls `on_open` in the open listener, returns all events.
-async fn closing_with(server: &TestServer, path: &str, on_open: impl Fn(&WebSocket) + Send + 'static) -> Vec<Ev> {
+async fn closing_with(
+    server: &TestServer,
+    path: &str,
+    on_open: impl Fn(&WebSocket) + Send + 'static,
+) -> Vec<Ev> {
     let ws = WebSocket::new(&server.url(path)).unwrap();
     let w = ws.clone();
     ws.set_onopen(move |_| on_open(&w));
@@ -16,7 +20,12 @@ async fn closing_with(server: &TestServer, path: &str, on_open: impl Fn(&WebSock
 }
 
 fn closed(code: u16, reason: &str, clean: bool) -> Ev {
-    Ev::Close { code, reason: reason.into(), clean, state: ReadyState::Closed }
+    Ev::Close {
+        code,
+        reason: reason.into(),
+        clean,
+        state: ReadyState::Closed,
+    }
 }
 
 #[tokio::test]
@@ -45,7 +54,10 @@ async fn cl_02_close_1000() {
 #[tokio::test]
 async fn cl_03_close_1000_with_reason() {
     let server = TestServer::start().await;
-    let events = closing_with(&server, "/echo", |ws| ws.close_with(1000, "Clean Close").unwrap()).await;
+    let events = closing_with(&server, "/echo", |ws| {
+        ws.close_with(1000, "Clean Close").unwrap()
+    })
+    .await;
     assert_eq!(events[1..], [closed(1000, "Clean Close", true)]);
     let log = server.wait_for_frame(|f| f.is_close()).await;
     let frame = &log.frames[0];
@@ -57,7 +69,10 @@ async fn cl_03_close_1000_with_reason() {
 async fn cl_04_application_codes() {
     let server = TestServer::start().await;
     for code in [3000u16, 4999] {
-        let events = closing_with(&server, "/echo", move |ws| ws.close_with(code, "Clean Close").unwrap()).await;
+        let events = closing_with(&server, "/echo", move |ws| {
+            ws.close_with(code, "Clean Close").unwrap()
+        })
+        .await;
         assert_eq!(events[1..], [closed(code, "Clean Close", true)]);
     }
 }
@@ -67,13 +82,25 @@ async fn cl_05_cl_06_invalid_codes_are_invalid_access() {
     let server = TestServer::start().await;
     let ws = WebSocket::new(&server.url("/handshake_sleep_2?ms=300")).unwrap();
     let mut rec = record(&ws);
-    for code in [0u16, 500, 999, 1001, 1004, 1005, 1006, 1015, 2999, 5000, 65535] {
+    for code in [
+        0u16, 500, 999, 1001, 1004, 1005, 1006, 1015, 2999, 5000, 65535,
+    ] {
         let err = ws.close_with(code, "").unwrap_err();
         assert!(matches!(err, Error::InvalidAccessError(_)), "{code}: {err}");
-        assert_eq!(ws.ready_state(), ReadyState::Connecting, "the socket is unaffected");
+        assert_eq!(
+            ws.ready_state(),
+            ReadyState::Connecting,
+            "the socket is unaffected"
+        );
     }
-    assert!(matches!(rec.next().await, Ev::Open { .. }), "no error event, it opens");
-    assert!(matches!(ws.close_with(1005, "1005 - reserved code"), Err(Error::InvalidAccessError(_))));
+    assert!(
+        matches!(rec.next().await, Ev::Open { .. }),
+        "no error event, it opens"
+    );
+    assert!(matches!(
+        ws.close_with(1005, "1005 - reserved code"),
+        Err(Error::InvalidAccessError(_))
+    ));
     assert_eq!(ws.ready_state(), ReadyState::Open);
 }
 
@@ -87,8 +114,14 @@ async fn cl_07_close_without_code_equals_close() {
 #[tokio::test]
 async fn cl_08_reason_longer_than_123_bytes() {
     let ws = WebSocket::new("ws://127.0.0.1:8/").unwrap();
-    assert!(matches!(ws.close_with(1000, &"x".repeat(124)), Err(Error::SyntaxError(_))));
-    assert!(matches!(ws.close_with(1000, &"🔌".repeat(32)), Err(Error::SyntaxError(_))));
+    assert!(matches!(
+        ws.close_with(1000, &"x".repeat(124)),
+        Err(Error::SyntaxError(_))
+    ));
+    assert!(matches!(
+        ws.close_with(1000, &"🔌".repeat(32)),
+        Err(Error::SyntaxError(_))
+    ));
     assert_eq!(ws.ready_state(), ReadyState::Connecting);
     assert_eq!(ws.close_with(1000, &"x".repeat(123)), Ok(()));
 }
@@ -99,7 +132,10 @@ async fn cl_09_replacement_character_in_the_reason() {
     // and echoed.
     let server = TestServer::start().await;
     let reason = String::from_utf16_lossy(&[0xD807]);
-    let events = closing_with(&server, "/echo", move |ws| ws.close_with(1000, &reason).unwrap()).await;
+    let events = closing_with(&server, "/echo", move |ws| {
+        ws.close_with(1000, &reason).unwrap()
+    })
+    .await;
     assert_eq!(close_of(&events), (1000, "\u{FFFD}".into(), true));
 }
 
@@ -146,7 +182,16 @@ async fn cl_13_close_while_connecting() {
         assert_eq!(ws.ready_state(), ReadyState::Closing, "{path}");
         let events = rec.until_close().await;
         assert_eq!(events.len(), 2, "{path}: {events:?}");
-        assert!(matches!(events[0], Ev::Error { state: ReadyState::Closed, .. }), "{path}: {events:?}");
+        assert!(
+            matches!(
+                events[0],
+                Ev::Error {
+                    state: ReadyState::Closed,
+                    ..
+                }
+            ),
+            "{path}: {events:?}"
+        );
         assert_eq!(events[1], closed(1006, "", false), "{path}");
     }
     // 1 s into a handshake that never completes.
@@ -156,7 +201,13 @@ async fn cl_13_close_while_connecting() {
     assert_eq!(ws.ready_state(), ReadyState::Connecting);
     ws.close();
     let events = rec.until_close().await;
-    assert_eq!(events[0], Ev::Error { cause: ErrorCause::ClosedBeforeOpen, state: ReadyState::Closed });
+    assert_eq!(
+        events[0],
+        Ev::Error {
+            cause: ErrorCause::ClosedBeforeOpen,
+            state: ReadyState::Closed
+        }
+    );
     assert_eq!(events[1], closed(1006, "", false));
 }
 
@@ -164,7 +215,10 @@ async fn cl_13_close_while_connecting() {
 async fn cl_14_close_with_code_while_connecting() {
     let ws = WebSocket::new("ws://127.0.0.1:8/").unwrap();
     let mut rec = record(&ws);
-    assert!(matches!(ws.close_with(1001, ""), Err(Error::InvalidAccessError(_))));
+    assert!(matches!(
+        ws.close_with(1001, ""),
+        Err(Error::InvalidAccessError(_))
+    ));
     assert_eq!(ws.close_with(4000, "ignored"), Ok(()));
     let events = rec.until_close().await;
     assert_eq!(close_of(&events), (1006, String::new(), false));
@@ -193,7 +247,11 @@ async fn cl_16_close_waits_for_the_servers_reply() {
     let start = Instant::now();
     ws.close();
     let close = within(10, "close", ws.closed()).await;
-    assert!(start.elapsed() >= Duration::from_millis(900), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(close.was_clean());
     assert_eq!(ws.ready_state(), ReadyState::Closed);
 }
@@ -202,17 +260,27 @@ async fn cl_16_close_waits_for_the_servers_reply() {
 async fn cl_17_server_initiated_close() {
     let server = TestServer::start().await;
     let events = closing_with(&server, "/echo", |ws| ws.send("Goodbye").unwrap()).await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["open", "message", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "message", "close"]
+    );
     assert_eq!(close_of(&events), (1000, String::new(), true));
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    assert_eq!(log.frames.last().unwrap().payload, [0x03, 0xe8], "the reply echoes 1000");
+    assert_eq!(
+        log.frames.last().unwrap().payload,
+        [0x03, 0xe8],
+        "the reply echoes 1000"
+    );
 }
 
 #[tokio::test]
 async fn cl_18_server_closes_without_echoing() {
     let server = TestServer::start().await;
     let events = closing_with(&server, "/echo_exit", |ws| ws.send("Goodbye").unwrap()).await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["open", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
     assert!(close_of(&events).2);
 }
 
@@ -226,7 +294,11 @@ async fn cl_19_close_in_the_same_packet_as_the_101() {
         ws.close()
     })
     .await;
-    assert_eq!(*state.lock().unwrap(), Some(ReadyState::Open), "OPEN inside open");
+    assert_eq!(
+        *state.lock().unwrap(),
+        Some(ReadyState::Open),
+        "OPEN inside open"
+    );
     assert!(matches!(events[0], Ev::Open { .. }), "{events:?}");
     assert_eq!(events[1..], [closed(1001, "PASS", true)]);
 }
@@ -248,7 +320,11 @@ async fn cl_21_server_chosen_codes_and_reasons() {
         ("?code=1000", 1000, ""),
         ("", 1005, ""),
         ("?code=4000&reason=robot", 4000, "robot"),
-        ("?code=4000&reason=%E3%83%AD%E3%83%9C%E3%83%83%E3%83%88", 4000, "ロボット"),
+        (
+            "?code=4000&reason=%E3%83%AD%E3%83%9C%E3%83%83%E3%83%88",
+            4000,
+            "ロボット",
+        ),
     ];
     for (query, code, reason) in cases {
         let ws = WebSocket::new(&server.url(&format!("/remote-close{query}"))).unwrap();
@@ -263,14 +339,20 @@ async fn cl_22_abrupt_tcp_loss_after_the_handshake() {
     let server = TestServer::start().await;
     let ws = WebSocket::new(&server.url("/remote-close?abrupt=1")).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["open", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
 }
 
 #[tokio::test]
 async fn cl_23_closing_handshake_never_completes() {
     let server = TestServer::start().await;
-    let events = closing_with(&server, "/passive-close-abort", |ws| ws.close_with(4000, "because").unwrap()).await;
+    let events = closing_with(&server, "/passive-close-abort", |ws| {
+        ws.close_with(4000, "because").unwrap()
+    })
+    .await;
     assert_eq!(events[1..], [closed(1006, "", false)]);
 }
 
@@ -285,7 +367,12 @@ async fn cl_25_client_close_frame_format() {
     .await;
     assert_eq!(close_of(&events).0, 4321);
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    assert_eq!(log.frames.len(), 1, "no data frame follows a Close: {:?}", log.frames);
+    assert_eq!(
+        log.frames.len(),
+        1,
+        "no data frame follows a Close: {:?}",
+        log.frames
+    );
     let f = &log.frames[0];
     assert!(f.fin && f.masked && f.payload.len() <= 125);
     assert_eq!(u16::from_be_bytes([f.payload[0], f.payload[1]]), 4321);
@@ -300,9 +387,16 @@ async fn cl_26_server_that_never_closes_tcp() {
     let start = Instant::now();
     ws.close_with(4000, "x").unwrap();
     let close = within(10, "close", ws.closed()).await;
-    assert!(close.was_clean(), "the closing handshake completed: {close:?}");
+    assert!(
+        close.was_clean(),
+        "the closing handshake completed: {close:?}"
+    );
     assert_eq!((close.code(), close.reason()), (4000, "x"));
-    assert!(start.elapsed() >= Duration::from_millis(1900), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -319,5 +413,8 @@ async fn close_timeout_cuts_off_a_server_that_never_replies() {
     let events = rec.until_close().await;
     assert_eq!(events, [closed(1006, "", false)]);
     let t = start.elapsed();
-    assert!(t >= Duration::from_millis(300) && t < Duration::from_secs(5), "{t:?}");
+    assert!(
+        t >= Duration::from_millis(300) && t < Duration::from_secs(5),
+        "{t:?}"
+    );
 }

@@ -1,5 +1,7 @@
 //! Catalog section 2: constructor and URL (C).
 
+use std::time::{Duration, Instant};
+
 use isows::{Error, ErrorCause, MessageData, ReadyState, WebSocket};
 
 use crate::support::recorder::close_of;
@@ -26,7 +28,10 @@ async fn c_01_host_with_space_is_syntax_error() {
     let server = TestServer::start().await;
     syntax_error(WebSocket::new("ws://foo bar.com/"));
     syntax_error(WebSocket::new("wss://foo bar.com/"));
-    syntax_error(WebSocket::new(&format!("ws://web platform.test:{}/echo", server.addr.port())));
+    syntax_error(WebSocket::new(&format!(
+        "ws://web platform.test:{}/echo",
+        server.addr.port()
+    )));
     assert_only_one_connection(&server).await;
 }
 
@@ -71,7 +76,13 @@ async fn c_05_http_url_really_connects() {
     let server = TestServer::start().await;
     let ws = WebSocket::new(&format!("http://{}/echo", server.addr)).unwrap();
     let mut rec = record(&ws);
-    assert!(matches!(rec.next().await, Ev::Open { state: ReadyState::Open, .. }));
+    assert!(matches!(
+        rec.next().await,
+        Ev::Open {
+            state: ReadyState::Open,
+            ..
+        }
+    ));
     ws.close();
     let events = rec.until_close().await;
     assert_eq!(close_of(&events), (1005, String::new(), true));
@@ -87,7 +98,10 @@ async fn c_06_relative_url_is_syntax_error_natively() {
 
 #[tokio::test]
 async fn c_07_serialization_adds_the_root_path() {
-    assert_eq!(WebSocket::new("ws://127.0.0.1:8").unwrap().url(), "ws://127.0.0.1:8/");
+    assert_eq!(
+        WebSocket::new("ws://127.0.0.1:8").unwrap().url(),
+        "ws://127.0.0.1:8/"
+    );
 }
 
 #[tokio::test]
@@ -98,10 +112,22 @@ async fn c_08_query_is_percent_encoded() {
 
 #[tokio::test]
 async fn c_09_default_port_dropped_non_default_kept() {
-    assert_eq!(WebSocket::new("ws://127.0.0.1:8080/echo").unwrap().url(), "ws://127.0.0.1:8080/echo");
-    assert_eq!(WebSocket::new("ws://h:80/echo").unwrap().url(), "ws://h/echo");
-    assert_eq!(WebSocket::new("wss://h:443/echo").unwrap().url(), "wss://h/echo");
-    assert_eq!(WebSocket::new("wss://h:80/echo").unwrap().url(), "wss://h:80/echo");
+    assert_eq!(
+        WebSocket::new("ws://127.0.0.1:8080/echo").unwrap().url(),
+        "ws://127.0.0.1:8080/echo"
+    );
+    assert_eq!(
+        WebSocket::new("ws://h:80/echo").unwrap().url(),
+        "ws://h/echo"
+    );
+    assert_eq!(
+        WebSocket::new("wss://h:443/echo").unwrap().url(),
+        "wss://h/echo"
+    );
+    assert_eq!(
+        WebSocket::new("wss://h:80/echo").unwrap().url(),
+        "wss://h:80/echo"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +143,10 @@ async fn c_10_lenient_special_scheme_parsing() {
 #[tokio::test]
 async fn c_11_uppercase_scheme_or_host_connects() {
     let server = TestServer::start().await;
-    for url in [format!("WS://{}/echo", server.addr), format!("ws://LOCALHOST:{}/echo", server.addr.port())] {
+    for url in [
+        format!("WS://{}/echo", server.addr),
+        format!("ws://LOCALHOST:{}/echo", server.addr.port()),
+    ] {
         let ws = WebSocket::new(&url).unwrap();
         let mut rec = record(&ws);
         assert!(matches!(rec.next().await, Ev::Open { .. }), "{url}");
@@ -135,7 +164,13 @@ async fn c_12_control_characters_in_the_url() {
     let server = TestServer::start().await;
     let events = first_message(&format!("{}?x\u{0}y\u{0}", server.url("/echo-query"))).await;
     assert!(matches!(&events[0], Ev::Open { .. }));
-    assert_eq!(events[1], Ev::Message { data: MessageData::Text("x%00y".into()), state: ReadyState::Open });
+    assert_eq!(
+        events[1],
+        Ev::Message {
+            data: MessageData::Text("x%00y".into()),
+            state: ReadyState::Open
+        }
+    );
 }
 
 #[tokio::test]
@@ -144,7 +179,10 @@ async fn c_13_non_ascii_query_is_utf8_encoded() {
     let events = first_message(&format!("{}?åäö", server.url("/echo-query"))).await;
     assert_eq!(
         events[1],
-        Ev::Message { data: MessageData::Text("%C3%A5%C3%A4%C3%B6".into()), state: ReadyState::Open }
+        Ev::Message {
+            data: MessageData::Text("%C3%A5%C3%A4%C3%B6".into()),
+            state: ReadyState::Open
+        }
     );
 }
 
@@ -167,7 +205,12 @@ async fn c_14_idn_host_uses_punycode_and_origin_is_serialized() {
 
 #[tokio::test]
 async fn c_15_ports_in_the_constructor_never_throw() {
-    for url in ["ws://example.invalid:80/", "ws://example.invalid:443/", "wss://example.invalid:80/", "wss://example.invalid:443/"] {
+    for url in [
+        "ws://example.invalid:80/",
+        "ws://example.invalid:443/",
+        "wss://example.invalid:80/",
+        "wss://example.invalid:443/",
+    ] {
         let ws = WebSocket::new(url).unwrap();
         assert_eq!(ws.ready_state(), ReadyState::Connecting);
     }
@@ -181,7 +224,10 @@ async fn c_16_blocked_ports_fail_asynchronously() {
         let events = rec.until_close().await;
         assert_eq!(
             events[0],
-            Ev::Error { cause: ErrorCause::BlockedPort(port), state: ReadyState::Closed },
+            Ev::Error {
+                cause: ErrorCause::BlockedPort(port),
+                state: ReadyState::Closed
+            },
             "port {port}"
         );
         assert_eq!(close_of(&events), (1006, String::new(), false));
@@ -206,11 +252,20 @@ async fn c_18_credentials_become_basic_authorization() {
     let ws = WebSocket::new(&format!("ws://foo:bar@{}/basic_auth", server.addr)).unwrap();
     assert_eq!(ws.url(), format!("ws://foo:bar@{}/basic_auth", server.addr));
     within(10, "open", ws.opened()).await.unwrap();
-    assert_eq!(server.logs()[0].header("Authorization"), Some("Basic Zm9vOmJhcg=="));
+    assert_eq!(
+        server.logs()[0].header("Authorization"),
+        Some("Basic Zm9vOmJhcg==")
+    );
     // Without credentials the server answers 401 and the connection fails (F-04).
     let ws = WebSocket::new(&server.url("/basic_auth")).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(events[0], Ev::Error { cause: ErrorCause::Status(401), state: ReadyState::Closed });
+    assert_eq!(
+        events[0],
+        Ev::Error {
+            cause: ErrorCause::Status(401),
+            state: ReadyState::Closed
+        }
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
 }
 
@@ -228,7 +283,11 @@ async fn c_19_many_concurrent_sockets() {
         });
         let (w, t) = (ws.clone(), tx.clone());
         ws.set_onmessage(move |e| {
-            let what = if e.data().as_text() == Some(id.to_string().as_str()) { "message" } else { "wrong message" };
+            let what = if e.data().as_text() == Some(id.to_string().as_str()) {
+                "message"
+            } else {
+                "wrong message"
+            };
             t.send((id, what)).unwrap();
             w.close();
         });
@@ -255,4 +314,27 @@ async fn c_21_url_errors_come_before_protocol_errors() {
     assert!(m.contains("scheme"), "{m}");
     let m = syntax_error(WebSocket::with_protocols("ws://h/", ["", "a b"]));
     assert!(m.contains("subprotocol"), "{m}");
+}
+
+#[tokio::test]
+async fn c_20_one_connecting_connection_per_host() {
+    let server = TestServer::start().await;
+    let url = server.url("/handshake_sleep_2?ms=600");
+    let start = Instant::now();
+    let first = WebSocket::new(&url).unwrap();
+    let second = WebSocket::new(&url).unwrap();
+    let mut r1 = record(&first);
+    let mut r2 = record(&second);
+    assert!(matches!(r1.next().await, Ev::Open { .. }));
+    let t1 = start.elapsed();
+    assert!(matches!(r2.next().await, Ev::Open { .. }));
+    let t2 = start.elapsed();
+    assert!(
+        t2 >= t1 + Duration::from_millis(500),
+        "second open {t2:?} too soon after the first {t1:?}"
+    );
+    first.close();
+    second.close();
+    assert_eq!(r1.names_until_close().await, ["close"]);
+    assert_eq!(r2.names_until_close().await, ["close"]);
 }

@@ -21,7 +21,11 @@ async fn e_01_listeners_attached_after_the_constructor_get_open() {
     let mut rec = record(&ws);
     assert_eq!(
         rec.next().await,
-        Ev::Open { state: ReadyState::Open, protocol: "echo".into(), extensions: String::new() }
+        Ev::Open {
+            state: ReadyState::Open,
+            protocol: "echo".into(),
+            extensions: String::new()
+        }
     );
 }
 
@@ -53,7 +57,13 @@ async fn e_02_listener_order_with_on_slots() {
     within(10, "close", ws.closed()).await;
     tokio::task::yield_now().await;
     let got = log.lock().unwrap().clone();
-    assert_eq!(got, ["1open", "2open", "3open", "4message", "5message", "6message", "7close", "8close", "9close"]);
+    assert_eq!(
+        got,
+        [
+            "1open", "2open", "3open", "4message", "5message", "6message", "7close", "8close",
+            "9close"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -62,7 +72,10 @@ async fn e_03_event_objects() {
     let ws = WebSocket::new(&server.url("/echo")).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     ws.set_onopen(move |e| tx.send(e.event_type()).unwrap());
-    assert_eq!(within(10, "open", rx.recv()).await.unwrap().as_str(), "open");
+    assert_eq!(
+        within(10, "open", rx.recv()).await.unwrap().as_str(),
+        "open"
+    );
 }
 
 #[tokio::test]
@@ -71,12 +84,29 @@ async fn e_04_protocol_error_after_a_good_frame() {
     let ws = WebSocket::new(&server.url("/echo_raw")).unwrap();
     let w = ws.clone();
     ws.set_onopen(move |_| {
-        let bytes = [0x81, 0x04, b't', b'e', b's', b't', 0x83, 0x03, b'L', b'O', b'L'];
+        let bytes = [
+            0x81, 0x04, b't', b'e', b's', b't', 0x83, 0x03, b'L', b'O', b'L',
+        ];
         w.send(&bytes).unwrap();
     });
     let events = record(&ws).until_close().await;
-    assert_eq!(events[1], Ev::Message { data: MessageData::Text("test".into()), state: ReadyState::Open });
-    assert!(matches!(&events[2], Ev::Error { cause: ErrorCause::Protocol(_), state: ReadyState::Closed }), "{events:?}");
+    assert_eq!(
+        events[1],
+        Ev::Message {
+            data: MessageData::Text("test".into()),
+            state: ReadyState::Open
+        }
+    );
+    assert!(
+        matches!(
+            &events[2],
+            Ev::Error {
+                cause: ErrorCause::Protocol(_),
+                state: ReadyState::Closed
+            }
+        ),
+        "{events:?}"
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
     assert_eq!(events.len(), 4);
 }
@@ -85,7 +115,16 @@ async fn e_04_protocol_error_after_a_good_frame() {
 async fn e_07_dns_failure() {
     let ws = WebSocket::new("ws://example.invalid/").unwrap();
     let events = record(&ws).until_close().await;
-    assert!(matches!(&events[0], Ev::Error { cause: ErrorCause::Dns(_), state: ReadyState::Closed }), "{events:?}");
+    assert!(
+        matches!(
+            &events[0],
+            Ev::Error {
+                cause: ErrorCause::Dns(_),
+                state: ReadyState::Closed
+            }
+        ),
+        "{events:?}"
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
 }
 
@@ -99,7 +138,10 @@ async fn e_08_no_message_after_close() {
         w.close();
     });
     let events = record(&ws).until_close().await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["open", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
     // The echo did come back before the Close reply.
     let log = server.wait_for_frame(|f| f.is_close()).await;
     assert_eq!(log.frames[0].payload, b"x");
@@ -114,10 +156,19 @@ fn frame(op: u8, payload: &[u8]) -> String {
 #[tokio::test]
 async fn e_09_messages_before_the_servers_close_come_in_order() {
     let server = TestServer::start().await;
-    let hex = [frame(1, b"1"), frame(1, b"2"), frame(1, b"3"), frame(8, &[0x03, 0xe8])].concat();
+    let hex = [
+        frame(1, b"1"),
+        frame(1, b"2"),
+        frame(1, b"3"),
+        frame(8, &[0x03, 0xe8]),
+    ]
+    .concat();
     let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}"))).unwrap();
     let events = record(&ws).until_close().await;
-    let text = |s: &str| Ev::Message { data: MessageData::Text(s.into()), state: ReadyState::Open };
+    let text = |s: &str| Ev::Message {
+        data: MessageData::Text(s.into()),
+        state: ReadyState::Open,
+    };
     assert_eq!(events[1..4], [text("1"), text("2"), text("3")]);
     assert_eq!(close_of(&events), (1000, String::new(), true));
 }
@@ -156,7 +207,13 @@ async fn e_13_idle_connection_stays_open() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(ws.ready_state(), ReadyState::Open);
     ws.send("test").unwrap();
-    assert_eq!(rec.next().await, Ev::Message { data: MessageData::Text("test".into()), state: ReadyState::Open });
+    assert_eq!(
+        rec.next().await,
+        Ev::Message {
+            data: MessageData::Text("test".into()),
+            state: ReadyState::Open
+        }
+    );
     ws.close();
     assert!(close_of(&rec.until_close().await).2);
 }
@@ -164,11 +221,22 @@ async fn e_13_idle_connection_stays_open() {
 #[tokio::test]
 async fn e_14_e_15_server_ping_is_answered_pong_ignored() {
     let server = TestServer::start().await;
-    let hex = [frame(9, b"P!"), frame(10, b"unsolicited"), frame(1, b"after")].concat();
+    let hex = [
+        frame(9, b"P!"),
+        frame(10, b"unsolicited"),
+        frame(1, b"after"),
+    ]
+    .concat();
     let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}"))).unwrap();
     let mut rec = record(&ws);
     rec.next().await;
-    assert_eq!(rec.next().await, Ev::Message { data: MessageData::Text("after".into()), state: ReadyState::Open });
+    assert_eq!(
+        rec.next().await,
+        Ev::Message {
+            data: MessageData::Text("after".into()),
+            state: ReadyState::Open
+        }
+    );
     let log = server.wait_for_frame(|f| f.opcode == 10).await;
     let pong = log.frames.iter().find(|f| f.opcode == 10).unwrap();
     assert_eq!(pong.payload, b"P!");
@@ -186,7 +254,10 @@ async fn e_16_no_referer_header() {
     rec.next().await;
     assert_eq!(
         rec.next().await,
-        Ev::Message { data: MessageData::Text("MISSING AS PER FETCH".into()), state: ReadyState::Open }
+        Ev::Message {
+            data: MessageData::Text("MISSING AS PER FETCH".into()),
+            state: ReadyState::Open
+        }
     );
 }
 
@@ -196,11 +267,26 @@ async fn e_17_origin_header_only_when_set() {
     let ws = WebSocket::new(&server.url("/origin")).unwrap();
     let mut rec = record(&ws);
     rec.next().await;
-    assert_eq!(rec.next().await, Ev::Message { data: MessageData::Text("MISSING AS PER FETCH".into()), state: ReadyState::Open });
-    let ws = WebSocket::builder(&server.url("/origin")).header("Origin", "https://example.com").connect().unwrap();
+    assert_eq!(
+        rec.next().await,
+        Ev::Message {
+            data: MessageData::Text("MISSING AS PER FETCH".into()),
+            state: ReadyState::Open
+        }
+    );
+    let ws = WebSocket::builder(&server.url("/origin"))
+        .header("Origin", "https://example.com")
+        .connect()
+        .unwrap();
     let mut rec = record(&ws);
     rec.next().await;
-    assert_eq!(rec.next().await, Ev::Message { data: MessageData::Text("https://example.com".into()), state: ReadyState::Open });
+    assert_eq!(
+        rec.next().await,
+        Ev::Message {
+            data: MessageData::Text("https://example.com".into()),
+            state: ReadyState::Open
+        }
+    );
 }
 
 #[tokio::test]
@@ -214,7 +300,9 @@ async fn listener_added_during_dispatch_does_not_run_for_that_event() {
         move |e| {
             push(&l, format!("first {}", e.data()));
             let l2 = l.clone();
-            w.add_event_listener(kind::Message, move |e| push(&l2, format!("added {}", e.data())));
+            w.add_event_listener(kind::Message, move |e| {
+                push(&l2, format!("added {}", e.data()))
+            });
         },
         ListenerOptions { once: true },
     );
@@ -241,7 +329,8 @@ async fn listener_removed_during_dispatch_is_not_called() {
         }
     });
     let l = log.clone();
-    *victim.lock().unwrap() = Some(ws.add_event_listener(kind::Message, move |_| push(&l, "victim")));
+    *victim.lock().unwrap() =
+        Some(ws.add_event_listener(kind::Message, move |_| push(&l, "victim")));
     let mut rec = record(&ws);
     rec.next().await;
     ws.send("a").unwrap();
@@ -255,7 +344,11 @@ async fn once_listener_runs_once_and_remove_reports() {
     let ws = WebSocket::new(&server.url("/echo")).unwrap();
     let log: Log = Arc::default();
     let l = log.clone();
-    let id = ws.add_event_listener_with_options(kind::Message, move |e| push(&l, e.data().to_string()), ListenerOptions { once: true });
+    let id = ws.add_event_listener_with_options(
+        kind::Message,
+        move |e| push(&l, e.data().to_string()),
+        ListenerOptions { once: true },
+    );
     let mut rec = record(&ws);
     rec.next().await;
     ws.send("a").unwrap();
@@ -263,7 +356,10 @@ async fn once_listener_runs_once_and_remove_reports() {
     ws.send("b").unwrap();
     rec.next().await;
     assert_eq!(*log.lock().unwrap(), ["a"]);
-    assert!(!ws.remove_event_listener(id), "a once listener is gone after its call");
+    assert!(
+        !ws.remove_event_listener(id),
+        "a once listener is gone after its call"
+    );
 }
 
 #[tokio::test]

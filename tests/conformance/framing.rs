@@ -18,7 +18,10 @@ fn hexify(b: &[u8]) -> String {
 }
 
 fn text(s: &str) -> Ev {
-    Ev::Message { data: MessageData::Text(s.into()), state: ReadyState::Open }
+    Ev::Message {
+        data: MessageData::Text(s.into()),
+        state: ReadyState::Open,
+    }
 }
 
 /// Server writes `hex` after the handshake; the client must fail with `cause`, and send
@@ -30,13 +33,23 @@ async fn fails_with(hex: &str, cause: impl Fn(&ErrorCause) -> bool, code: Option
     let n = events.len();
     assert!(n >= 3, "{hex}: {events:?}");
     assert!(matches!(&events[0], Ev::Open { .. }), "{hex}: {events:?}");
-    let Ev::Error { cause: c, state: ReadyState::Closed } = &events[n - 2] else { panic!("{hex}: {events:?}") };
+    let Ev::Error {
+        cause: c,
+        state: ReadyState::Closed,
+    } = &events[n - 2]
+    else {
+        panic!("{hex}: {events:?}")
+    };
     assert!(cause(c), "{hex}: cause {c:?}");
     assert_eq!(close_of(&events), (1006, String::new(), false), "{hex}");
     if let Some(code) = code {
         let log = server.wait_for_frame(|f| f.is_close()).await;
         let close = log.frames.iter().find(|f| f.is_close()).unwrap();
-        assert_eq!(close.payload[..2], code.to_be_bytes(), "{hex}: close code sent");
+        assert_eq!(
+            close.payload[..2],
+            code.to_be_bytes(),
+            "{hex}: close code sent"
+        );
     }
     events[1..n - 2].to_vec()
 }
@@ -88,7 +101,17 @@ async fn r_04_reserved_opcodes_after_a_good_message() {
 
 #[tokio::test]
 async fn r_05_invalid_utf8_in_text() {
-    fails_with(&raw(true, 0, 1, &[0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xed, 0xa0, 0x80]), |c| *c == ErrorCause::InvalidUtf8, Some(1007)).await;
+    fails_with(
+        &raw(
+            true,
+            0,
+            1,
+            &[0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xed, 0xa0, 0x80],
+        ),
+        |c| *c == ErrorCause::InvalidUtf8,
+        Some(1007),
+    )
+    .await;
     let fragmented = [raw(false, 0, 1, b"ok"), raw(true, 0, 0, &[0xff])].concat();
     let before = fails_with(&fragmented, |c| *c == ErrorCause::InvalidUtf8, Some(1007)).await;
     assert!(before.is_empty(), "no message for invalid text: {before:?}");
@@ -110,7 +133,10 @@ async fn r_06_r_07_fragments_and_ping_in_between() {
     rec.next().await;
     assert_eq!(rec.next().await, text("€!"));
     let log = server.wait_for_frame(|f| f.opcode == 10).await;
-    assert_eq!(log.frames.iter().find(|f| f.opcode == 10).unwrap().payload, b"mid");
+    assert_eq!(
+        log.frames.iter().find(|f| f.opcode == 10).unwrap().payload,
+        b"mid"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +149,7 @@ async fn r_08_fragment_sequence_errors() {
 #[tokio::test]
 async fn r_09_bad_control_frames() {
     let mut long = vec![0x89, 126, 0, 126];
-    long.extend(std::iter::repeat(b'p').take(126));
+    long.extend(std::iter::repeat_n(b'p', 126));
     fails_with(&hexify(&long), protocol, Some(1002)).await;
     fails_with(&raw(false, 0, 9, b"p"), protocol, Some(1002)).await;
 }
@@ -135,7 +161,12 @@ async fn r_10_close_frame_with_a_one_byte_body() {
 
 #[tokio::test]
 async fn r_11_close_reason_not_utf8() {
-    fails_with(&raw(true, 0, 8, &[0x03, 0xe8, 0xff, 0xfe]), |c| *c == ErrorCause::InvalidUtf8, None).await;
+    fails_with(
+        &raw(true, 0, 8, &[0x03, 0xe8, 0xff, 0xfe]),
+        |c| *c == ErrorCause::InvalidUtf8,
+        None,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -152,7 +183,12 @@ async fn r_13_frame_length_encodings() {
     // A 64-bit length with the top bit set fails.
     let mut b = vec![0x82, 127];
     b.extend_from_slice(&(1u64 << 63 | 5).to_be_bytes());
-    fails_with(&hexify(&b), |c| matches!(c, ErrorCause::Protocol(_) | ErrorCause::MessageTooBig(_)), None).await;
+    fails_with(
+        &hexify(&b),
+        |c| matches!(c, ErrorCause::Protocol(_) | ErrorCause::MessageTooBig(_)),
+        None,
+    )
+    .await;
     // A non-minimal encoding (16-bit length for 3 bytes) is accepted, as tungstenite does.
     let server = TestServer::start().await;
     let hex = hexify(&[0x81, 126, 0, 3, b'a', b'b', b'c']);
@@ -184,7 +220,12 @@ async fn r_17_simultaneous_close() {
 
 #[tokio::test]
 async fn r_18_nothing_is_processed_after_a_failure() {
-    let hex = [raw(true, 0, 1, b"before"), raw(true, 0, 3, b""), raw(true, 0, 1, b"after")].concat();
+    let hex = [
+        raw(true, 0, 1, b"before"),
+        raw(true, 0, 3, b""),
+        raw(true, 0, 1, b"after"),
+    ]
+    .concat();
     let before = fails_with(&hex, protocol, Some(1002)).await;
     assert_eq!(before, [text("before")]);
 }
@@ -192,14 +233,29 @@ async fn r_18_nothing_is_processed_after_a_failure() {
 #[tokio::test]
 async fn r_19_message_size_limit() {
     let server = TestServer::start().await;
-    let ws = WebSocket::builder(&server.url("/echo")).max_message_size(Some(1000)).connect().unwrap();
+    let ws = WebSocket::builder(&server.url("/echo"))
+        .max_message_size(Some(1000))
+        .connect()
+        .unwrap();
     let w = ws.clone();
     ws.set_onopen(move |_| w.send(vec![0u8; 2000]).unwrap());
     let events = record(&ws).until_close().await;
-    assert!(matches!(&events[1], Ev::Error { cause: ErrorCause::MessageTooBig(_), .. }), "{events:?}");
+    assert!(
+        matches!(
+            &events[1],
+            Ev::Error {
+                cause: ErrorCause::MessageTooBig(_),
+                ..
+            }
+        ),
+        "{events:?}"
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    assert_eq!(log.frames.iter().find(|f| f.is_close()).unwrap().payload[..2], 1009u16.to_be_bytes());
+    assert_eq!(
+        log.frames.iter().find(|f| f.is_close()).unwrap().payload[..2],
+        1009u16.to_be_bytes()
+    );
     // 100 KB and 16 MiB messages work with the defaults.
     for size in [100_000usize, 16 << 20] {
         let ws = WebSocket::new(&server.url("/echo")).unwrap();
@@ -208,7 +264,10 @@ async fn r_19_message_size_limit() {
         let mut rec = record(&ws);
         rec.next().await;
         match rec.next().await {
-            Ev::Message { data: MessageData::Binary(b), .. } => {
+            Ev::Message {
+                data: MessageData::Binary(b),
+                ..
+            } => {
                 assert_eq!(b.len(), size);
                 assert!(b.iter().all(|&x| x == 0x5a));
             }

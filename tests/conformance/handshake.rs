@@ -16,7 +16,13 @@ async fn fails(url: &str, cause: impl Fn(&ErrorCause) -> bool) -> ErrorCause {
     let ws = WebSocket::new(url).unwrap();
     let events = record(&ws).until_close().await;
     assert_eq!(events.len(), 2, "{url}: {events:?}");
-    let Ev::Error { cause: c, state: ReadyState::Closed } = &events[0] else { panic!("{url}: {events:?}") };
+    let Ev::Error {
+        cause: c,
+        state: ReadyState::Closed,
+    } = &events[0]
+    else {
+        panic!("{url}: {events:?}")
+    };
     assert!(cause(c), "{url}: unexpected cause {c:?}");
     assert_eq!(close_of(&events), (1006, String::new(), false), "{url}");
     c.clone()
@@ -32,22 +38,37 @@ async fn f_01_request_format() {
     let logs = server.logs();
     let head = &logs[0].head;
     assert!(head.starts_with("GET /echo?a=b HTTP/1.1\r\n"), "{head}");
-    assert_eq!(logs[0].header("Host"), Some(server.addr.to_string().as_str()));
+    assert_eq!(
+        logs[0].header("Host"),
+        Some(server.addr.to_string().as_str())
+    );
     assert_eq!(logs[0].header("Upgrade"), Some("websocket"));
     assert_eq!(logs[0].header("Connection"), Some("Upgrade"));
     assert_eq!(logs[0].header("Sec-WebSocket-Version"), Some("13"));
     assert_eq!(logs[0].header("Sec-WebSocket-Protocol"), None);
     assert_eq!(logs[0].header("Referer"), None);
-    let keys: Vec<&str> = logs.iter().map(|l| l.header("Sec-WebSocket-Key").unwrap()).collect();
+    let keys: Vec<&str> = logs
+        .iter()
+        .map(|l| l.header("Sec-WebSocket-Key").unwrap())
+        .collect();
     use base64::Engine;
     for key in &keys {
         assert_eq!(key.len(), 24);
-        assert_eq!(base64::engine::general_purpose::STANDARD.decode(key).unwrap().len(), 16);
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .unwrap()
+                .len(),
+            16
+        );
     }
     assert_ne!(keys[0], keys[1], "a fresh key per connection");
     // Host has the port only when it is not the default: checked with a URL on port 80 in the
     // unit tests (native/url.rs); here the non-default port is present.
-    assert_eq!(logs[1].header("Host"), Some(format!("localhost:{}", server.addr.port()).as_str()));
+    assert_eq!(
+        logs[1].header("Host"),
+        Some(format!("localhost:{}", server.addr.port()).as_str())
+    );
 }
 
 #[tokio::test]
@@ -63,39 +84,63 @@ async fn f_03_redirects_are_not_followed() {
     let server = TestServer::start().await;
     let target = server.url("/echo").replace(':', "%3A").replace('/', "%2F");
     for status in [301, 302] {
-        fails(&server.url(&format!("/redirect?status={status}&location={target}")), |c| *c == ErrorCause::Status(status)).await;
+        fails(
+            &server.url(&format!("/redirect?status={status}&location={target}")),
+            |c| *c == ErrorCause::Status(status),
+        )
+        .await;
     }
-    assert!(server.logs().iter().all(|l| !l.path.starts_with("/echo")), "the redirect was followed");
+    assert!(
+        server.logs().iter().all(|l| !l.path.starts_with("/echo")),
+        "the redirect was followed"
+    );
 }
 
 #[tokio::test]
 async fn f_04_401_without_credentials() {
     let server = TestServer::start().await;
-    fails(&server.url("/basic_auth"), |c| *c == ErrorCause::Status(401)).await;
+    fails(&server.url("/basic_auth"), |c| {
+        *c == ErrorCause::Status(401)
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn f_05_garbage_instead_of_http() {
     let server = TestServer::start().await;
-    fails(&server.url("/invalid"), |c| matches!(c, ErrorCause::Handshake(_))).await;
+    fails(&server.url("/invalid"), |c| {
+        matches!(c, ErrorCause::Handshake(_))
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn f_06_wrong_accept_key() {
     let server = TestServer::start().await;
-    fails(&server.url("/wrong_accept_key"), |c| matches!(c, ErrorCause::Handshake(m) if m.contains("Accept"))).await;
+    fails(
+        &server.url("/wrong_accept_key"),
+        |c| matches!(c, ErrorCause::Handshake(m) if m.contains("Accept")),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn f_07_missing_accept_key() {
     let server = TestServer::start().await;
-    let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
-    fails(&server.url(&format!("/raw_response?hex={}", hex(head))), |c| matches!(c, ErrorCause::Handshake(_))).await;
+    let head =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+    fails(
+        &server.url(&format!("/raw_response?hex={}", hex(head))),
+        |c| matches!(c, ErrorCause::Handshake(_)),
+    )
+    .await;
 }
 
 async fn opens(url: &str) {
     let ws = WebSocket::new(url).unwrap();
-    within(10, "open", ws.opened()).await.unwrap_or_else(|c| panic!("{url}: {c:?}"));
+    within(10, "open", ws.opened())
+        .await
+        .unwrap_or_else(|c| panic!("{url}: {c:?}"));
 }
 
 #[tokio::test]
@@ -105,7 +150,11 @@ async fn f_08_upgrade_header() {
     opens(&server.url(&format!("/raw_response?hex={}", hex(good)))).await;
     for upgrade in ["", "Upgrade: h2c\r\n"] {
         let head = format!("HTTP/1.1 101 Switching Protocols\r\n{upgrade}Connection: Upgrade\r\nSec-WebSocket-Accept: ACCEPT\r\n\r\n");
-        fails(&server.url(&format!("/raw_response?hex={}", hex(&head))), |c| matches!(c, ErrorCause::Handshake(_))).await;
+        fails(
+            &server.url(&format!("/raw_response?hex={}", hex(&head))),
+            |c| matches!(c, ErrorCause::Handshake(_)),
+        )
+        .await;
     }
 }
 
@@ -115,11 +164,18 @@ async fn f_09_connection_header() {
     let head = |connection: &str| {
         format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n{connection}Sec-WebSocket-Accept: ACCEPT\r\n\r\n")
     };
-    for ok in ["Connection: keep-alive, Upgrade\r\n", "Connection: upgrade\r\n"] {
+    for ok in [
+        "Connection: keep-alive, Upgrade\r\n",
+        "Connection: upgrade\r\n",
+    ] {
         opens(&server.url(&format!("/raw_response?hex={}", hex(&head(ok))))).await;
     }
     for bad in ["", "Connection: keep-alive\r\n"] {
-        fails(&server.url(&format!("/raw_response?hex={}", hex(&head(bad)))), |c| matches!(c, ErrorCause::Handshake(_))).await;
+        fails(
+            &server.url(&format!("/raw_response?hex={}", hex(&head(bad)))),
+            |c| matches!(c, ErrorCause::Handshake(_)),
+        )
+        .await;
     }
 }
 
@@ -128,21 +184,40 @@ async fn f_10_f_11_extensions_the_client_did_not_offer() {
     let server = TestServer::start().await;
     for ext in ["permessage-deflate", "x-unknown; a=1", ";;;="] {
         let extra = hex(&format!("Sec-WebSocket-Extensions: {ext}\r\n"));
-        fails(&server.url(&format!("/handshake_extra?hex={extra}")), |c| matches!(c, ErrorCause::Handshake(_))).await;
+        fails(&server.url(&format!("/handshake_extra?hex={extra}")), |c| {
+            matches!(c, ErrorCause::Handshake(_))
+        })
+        .await;
     }
 }
 
 #[tokio::test]
 async fn f_12_duplicated_response_headers() {
     let server = TestServer::start().await;
-    let dup_accept = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+    let dup_accept =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
                       Sec-WebSocket-Accept: ACCEPT\r\nSec-WebSocket-Accept: ACCEPT\r\n\r\n";
-    fails(&server.url(&format!("/raw_response?hex={}", hex(dup_accept))), |c| matches!(c, ErrorCause::Handshake(_))).await;
+    fails(
+        &server.url(&format!("/raw_response?hex={}", hex(dup_accept))),
+        |c| matches!(c, ErrorCause::Handshake(_)),
+    )
+    .await;
     let dup_ext = hex("Sec-WebSocket-Extensions: \r\nSec-WebSocket-Extensions: \r\n");
-    fails(&server.url(&format!("/handshake_extra?hex={dup_ext}")), |c| matches!(c, ErrorCause::Handshake(_))).await;
-    let ws = WebSocket::with_protocols(&server.url("/handshake_protocol?value=a&twice=1"), ["a"]).unwrap();
+    fails(
+        &server.url(&format!("/handshake_extra?hex={dup_ext}")),
+        |c| matches!(c, ErrorCause::Handshake(_)),
+    )
+    .await;
+    let ws = WebSocket::with_protocols(&server.url("/handshake_protocol?value=a&twice=1"), ["a"])
+        .unwrap();
     let events = record(&ws).until_close().await;
-    assert!(matches!(events[0], Ev::Error { cause: ErrorCause::Subprotocol(_), .. }));
+    assert!(matches!(
+        events[0],
+        Ev::Error {
+            cause: ErrorCause::Subprotocol(_),
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
@@ -151,7 +226,11 @@ async fn f_13_handshake_never_completes() {
     let ws = WebSocket::new(&server.url("/sleep_10_v13")).unwrap();
     let mut rec = record(&ws);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(ws.ready_state(), ReadyState::Connecting, "garbage without a complete head keeps it CONNECTING");
+    assert_eq!(
+        ws.ready_state(),
+        ReadyState::Connecting,
+        "garbage without a complete head keeps it CONNECTING"
+    );
     ws.close();
     let events = rec.until_close().await;
     assert_eq!(close_of(&events), (1006, String::new(), false));
@@ -161,12 +240,24 @@ async fn f_13_handshake_never_completes() {
 async fn handshake_timeout_fails_the_connection() {
     let server = TestServer::start().await;
     let start = Instant::now();
-    let ws = WebSocket::builder(&server.url("/never")).handshake_timeout(Duration::from_millis(300)).connect().unwrap();
+    let ws = WebSocket::builder(&server.url("/never"))
+        .handshake_timeout(Duration::from_millis(300))
+        .connect()
+        .unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(events[0], Ev::Error { cause: ErrorCause::Timeout, state: ReadyState::Closed });
+    assert_eq!(
+        events[0],
+        Ev::Error {
+            cause: ErrorCause::Timeout,
+            state: ReadyState::Closed
+        }
+    );
     assert_eq!(close_of(&events), (1006, String::new(), false));
     let t = start.elapsed();
-    assert!(t >= Duration::from_millis(300) && t < Duration::from_secs(3), "{t:?}");
+    assert!(
+        t >= Duration::from_millis(300) && t < Duration::from_secs(3),
+        "{t:?}"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +265,10 @@ async fn f_15_connection_refused_looks_like_any_failure() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    fails(&format!("ws://127.0.0.1:{port}/"), |c| matches!(c, ErrorCause::Connect(_))).await;
+    fails(&format!("ws://127.0.0.1:{port}/"), |c| {
+        matches!(c, ErrorCause::Connect(_))
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -183,21 +277,41 @@ async fn f_17_f_18_frames_with_the_101_and_tolerant_parsing() {
     let ws = WebSocket::new(&server.url("/send-on-open")).unwrap();
     let mut rec = record(&ws);
     rec.next().await;
-    assert_eq!(rec.next().await, Ev::Message { data: MessageData::Text("hello".into()), state: ReadyState::Open });
+    assert_eq!(
+        rec.next().await,
+        Ev::Message {
+            data: MessageData::Text("hello".into()),
+            state: ReadyState::Open
+        }
+    );
     // /simple_handshake (odd reason phrase, unknown headers, Close in the same write): CL-19.
     let ws = WebSocket::new(&server.url("/simple_handshake")).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["open", "close"]);
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
 }
 
 #[tokio::test]
 async fn extra_headers_are_sent_and_checked() {
     let server = TestServer::start().await;
-    let ws = WebSocket::builder(&server.url("/echo")).header("X-Token", "abc").connect().unwrap();
+    let ws = WebSocket::builder(&server.url("/echo"))
+        .header("X-Token", "abc")
+        .connect()
+        .unwrap();
     within(10, "open", ws.opened()).await.unwrap();
     assert_eq!(server.logs()[0].header("X-Token"), Some("abc"));
-    for (name, value) in [("Bad Name", "v"), ("X-A", "a\r\nInjected: 1"), ("Sec-WebSocket-Key", "x"), ("host", "h")] {
-        let err = WebSocket::builder(&server.url("/echo")).header(name, value).connect().unwrap_err();
+    for (name, value) in [
+        ("Bad Name", "v"),
+        ("X-A", "a\r\nInjected: 1"),
+        ("Sec-WebSocket-Key", "x"),
+        ("host", "h"),
+    ] {
+        let err = WebSocket::builder(&server.url("/echo"))
+            .header(name, value)
+            .connect()
+            .unwrap_err();
         assert_eq!(err.name(), "SyntaxError", "{name}");
     }
 }

@@ -17,7 +17,10 @@ async fn g_01_g_02_a_socket_with_listeners_outlives_its_handles() {
     ws.set_onclose(move |e| tx.send(format!("close {}", e.code())).unwrap());
     within(10, "open", ws.opened()).await.unwrap();
     drop(ws);
-    assert_eq!(within(10, "message", rx.recv()).await.unwrap(), "message late");
+    assert_eq!(
+        within(10, "message", rx.recv()).await.unwrap(),
+        "message late"
+    );
     assert_eq!(within(10, "close", rx.recv()).await.unwrap(), "close 1000");
 }
 
@@ -29,11 +32,23 @@ async fn g_03_g_04_dropping_the_last_handle_flushes_then_closes_with_no_code() {
     ws.send(vec![1u8; 100_000]).unwrap();
     let clone = ws.clone();
     drop(ws);
-    assert_eq!(clone.ready_state(), ReadyState::Open, "a clone keeps it alive");
+    assert_eq!(
+        clone.ready_state(),
+        ReadyState::Open,
+        "a clone keeps it alive"
+    );
     drop(clone);
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let frames: Vec<(u8, usize)> = log.frames.iter().map(|f| (f.opcode, f.payload.len())).collect();
-    assert_eq!(frames, [(2, 100_000), (8, 0)], "queued data, then a Close with no status code");
+    let frames: Vec<(u8, usize)> = log
+        .frames
+        .iter()
+        .map(|f| (f.opcode, f.payload.len()))
+        .collect();
+    assert_eq!(
+        frames,
+        [(2, 100_000), (8, 0)],
+        "queued data, then a Close with no status code"
+    );
 }
 
 #[tokio::test]
@@ -47,11 +62,18 @@ async fn dropping_while_connecting_abandons_the_handshake() {
     assert!(log.frames.is_empty(), "{:?}", log.frames);
 }
 
-fn server_on_its_own_runtime() -> (std::net::SocketAddr, std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>) {
+fn server_on_its_own_runtime() -> (
+    std::net::SocketAddr,
+    std::thread::JoinHandle<()>,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let server = TestServer::start().await;
             addr_tx.send(server.addr).unwrap();
@@ -77,7 +99,10 @@ fn works_from_plain_code_without_a_runtime() {
     assert_eq!(ws.wait_opened(), Ok(Ok(())));
     let close = ws.wait_closed().unwrap();
     assert!(close.was_clean());
-    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), MessageData::Text("Hello WebSockets!".into()));
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        MessageData::Text("Hello WebSockets!".into())
+    );
     let _ = stop.send(());
     thread.join().unwrap();
 }
@@ -89,7 +114,10 @@ fn wait_closed_timeout_returns_none_while_open() {
     assert_eq!(ws.wait_opened(), Ok(Ok(())));
     assert_eq!(ws.wait_closed_timeout(Duration::from_millis(100)), Ok(None));
     ws.close();
-    assert!(ws.wait_closed_timeout(Duration::from_secs(10)).unwrap().is_some());
+    assert!(ws
+        .wait_closed_timeout(Duration::from_secs(10))
+        .unwrap()
+        .is_some());
     let _ = stop.send(());
     thread.join().unwrap();
 }
@@ -113,14 +141,20 @@ async fn blocking_wait_on_a_current_thread_runtime_is_refused() {
 #[test]
 fn dropping_the_runtime_closes_its_sockets() {
     let (addr, thread, stop) = server_on_its_own_runtime();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let ws = rt.block_on(async {
         let ws = WebSocket::new(&format!("ws://{addr}/echo")).unwrap();
         ws.opened().await.unwrap();
         ws
     });
     drop(rt);
-    let close = ws.wait_closed_timeout(Duration::from_secs(5)).unwrap().expect("a close event");
+    let close = ws
+        .wait_closed_timeout(Duration::from_secs(5))
+        .unwrap()
+        .expect("a close event");
     assert_eq!((close.code(), close.was_clean()), (1006, false));
     assert_eq!(ws.ready_state(), ReadyState::Closed);
     let _ = stop.send(());

@@ -19,18 +19,35 @@ async fn p_01_single_protocol() {
     let mut rec = record(&ws);
     assert_eq!(
         rec.next().await,
-        Ev::Open { state: ReadyState::Open, protocol: "echo".into(), extensions: String::new() }
+        Ev::Open {
+            state: ReadyState::Open,
+            protocol: "echo".into(),
+            extensions: String::new()
+        }
     );
     ws.close();
-    assert_eq!(close_of(&rec.until_close().await), (1005, String::new(), true));
+    assert_eq!(
+        close_of(&rec.until_close().await),
+        (1005, String::new(), true)
+    );
 }
 
 #[tokio::test]
 async fn p_02_protocol_array() {
     let server = TestServer::start().await;
-    let ws = WebSocket::with_protocols(&server.url("/echo"), vec!["echo".to_string(), "chat".into()]).unwrap();
+    let ws = WebSocket::with_protocols(
+        &server.url("/echo"),
+        vec!["echo".to_string(), "chat".into()],
+    )
+    .unwrap();
     let mut rec = record(&ws);
-    assert!(matches!(rec.next().await, Ev::Open { state: ReadyState::Open, .. }));
+    assert!(matches!(
+        rec.next().await,
+        Ev::Open {
+            state: ReadyState::Open,
+            ..
+        }
+    ));
     ws.close();
     assert!(close_of(&rec.until_close().await).2);
 }
@@ -105,7 +122,13 @@ async fn fails_with_subprotocol_cause(url: &str, protocols: &[&str]) {
     let events = record(&ws).until_close().await;
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(
-        matches!(&events[0], Ev::Error { cause: ErrorCause::Subprotocol(_), state: ReadyState::Closed }),
+        matches!(
+            &events[0],
+            Ev::Error {
+                cause: ErrorCause::Subprotocol(_),
+                state: ReadyState::Closed
+            }
+        ),
         "{events:?}"
     );
     assert_eq!(close_of(&events), (1006, String::new(), false));
@@ -140,7 +163,8 @@ async fn p_15_empty_repeated_or_combined_protocol_header() {
     let server = TestServer::start().await;
     fails_with_subprotocol_cause(&server.url("/handshake_protocol?value="), &["a"]).await;
     fails_with_subprotocol_cause(&server.url("/handshake_protocol?value=a&twice=1"), &["a"]).await;
-    fails_with_subprotocol_cause(&server.url("/handshake_protocol?value=a,%20b"), &["a", "b"]).await;
+    fails_with_subprotocol_cause(&server.url("/handshake_protocol?value=a,%20b"), &["a", "b"])
+        .await;
 }
 
 #[tokio::test]

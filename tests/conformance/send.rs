@@ -9,7 +9,10 @@ use crate::support::*;
 
 /// Opens a socket to `/echo`, runs `on_open` inside the open listener (the dispatcher does
 /// not let the connection task flush in between), and records everything.
-async fn echo_with(server: &TestServer, on_open: impl FnOnce(&WebSocket) + Send + 'static) -> (WebSocket, Recorder) {
+async fn echo_with(
+    server: &TestServer,
+    on_open: impl FnOnce(&WebSocket) + Send + 'static,
+) -> (WebSocket, Recorder) {
     let ws = WebSocket::new(&server.url("/echo")).unwrap();
     let w = ws.clone();
     let mut on_open = Some(on_open);
@@ -19,7 +22,10 @@ async fn echo_with(server: &TestServer, on_open: impl FnOnce(&WebSocket) + Send 
 }
 
 fn text(s: &str) -> Ev {
-    Ev::Message { data: MessageData::Text(s.into()), state: ReadyState::Open }
+    Ev::Message {
+        data: MessageData::Text(s.into()),
+        state: ReadyState::Open,
+    }
 }
 
 #[tokio::test]
@@ -34,14 +40,22 @@ async fn s_01_send_while_connecting_is_invalid_state() {
     ws.close();
     within(10, "close", ws.closed()).await;
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    assert_eq!(log.frames.len(), 1, "only the Close frame may be on the wire: {:?}", log.frames);
+    assert_eq!(
+        log.frames.len(),
+        1,
+        "only the Close frame may be on the wire: {:?}",
+        log.frames
+    );
 }
 
 #[tokio::test]
 async fn s_02_connecting_check_comes_first() {
     let ws = WebSocket::new("ws://127.0.0.1:8/").unwrap();
     let units: Vec<u16> = "a\u{FFFD}x".encode_utf16().collect();
-    assert!(matches!(ws.send(Message::from_utf16(&units)), Err(Error::InvalidStateError(_))));
+    assert!(matches!(
+        ws.send(Message::from_utf16(&units)),
+        Err(Error::InvalidStateError(_))
+    ));
 }
 
 #[tokio::test]
@@ -152,13 +166,18 @@ async fn s_09_unpaired_surrogates_become_replacement_characters() {
     let server = TestServer::start().await;
     let (_ws, mut rec) = echo_with(&server, |ws| {
         ws.send(Message::from_utf16(&[0xD807])).unwrap();
-        let units: Vec<u16> = vec![0x61, 0xDC00, 0x78, 0x62, 0xD800, 0x78, 0x63, 0xDC00, 0xD800, 0x78];
+        let units: Vec<u16> = vec![
+            0x61, 0xDC00, 0x78, 0x62, 0xD800, 0x78, 0x63, 0xDC00, 0xD800, 0x78,
+        ];
         ws.send(Message::from_utf16(&units)).unwrap();
     })
     .await;
     rec.next().await;
     assert_eq!(rec.next().await, text("\u{FFFD}"));
-    assert_eq!(rec.next().await, text("a\u{FFFD}xb\u{FFFD}xc\u{FFFD}\u{FFFD}x"));
+    assert_eq!(
+        rec.next().await,
+        text("a\u{FFFD}xb\u{FFFD}xc\u{FFFD}\u{FFFD}x")
+    );
 }
 
 #[tokio::test]
@@ -212,7 +231,11 @@ async fn s_12_send_after_close_in_the_same_callback() {
     assert_eq!(*seen.lock().unwrap(), Some((Ok(()), 0, 4)));
     assert_eq!(ws.buffered_amount(), 4, "discarded data stays counted");
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    assert!(log.frames.iter().all(|f| f.opcode != 1), "the text was sent: {:?}", log.frames);
+    assert!(
+        log.frames.iter().all(|f| f.opcode != 1),
+        "the text was sent: {:?}",
+        log.frames
+    );
 }
 
 #[tokio::test]
@@ -270,7 +293,11 @@ async fn s_17_close_keeps_queued_messages() {
     .await;
     within(10, "close", ws.closed()).await;
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let kinds: Vec<(u8, usize)> = log.frames.iter().map(|f| (f.opcode, f.payload.len())).collect();
+    let kinds: Vec<(u8, usize)> = log
+        .frames
+        .iter()
+        .map(|f| (f.opcode, f.payload.len()))
+        .collect();
     assert_eq!(kinds, [(2, 1 << 20), (8, 0)]);
 }
 

@@ -17,7 +17,8 @@ fn text_frame_then_close_hex() -> String {
 #[tokio::test]
 async fn events_before_any_listener_are_held_for_the_first_one() {
     let server = TestServer::start().await;
-    let ws = WebSocket::new(&server.url(&format!("/raw?hex={}", text_frame_then_close_hex()))).unwrap();
+    let ws =
+        WebSocket::new(&server.url(&format!("/raw?hex={}", text_frame_then_close_hex()))).unwrap();
     // Everything happens before a single listener exists.
     let close = within(10, "close", ws.closed()).await;
     assert_eq!(close.code(), 1000);
@@ -27,9 +28,21 @@ async fn events_before_any_listener_are_held_for_the_first_one() {
     assert_eq!(
         events,
         [
-            Ev::Open { state: ReadyState::Closed, protocol: String::new(), extensions: String::new() },
-            Ev::Message { data: MessageData::Text("hello".into()), state: ReadyState::Closed },
-            Ev::Close { code: 1000, reason: String::new(), clean: true, state: ReadyState::Closed },
+            Ev::Open {
+                state: ReadyState::Closed,
+                protocol: String::new(),
+                extensions: String::new()
+            },
+            Ev::Message {
+                data: MessageData::Text("hello".into()),
+                state: ReadyState::Closed
+            },
+            Ev::Close {
+                code: 1000,
+                reason: String::new(),
+                clean: true,
+                state: ReadyState::Closed
+            },
         ]
     );
 }
@@ -60,7 +73,11 @@ async fn after_a_type_had_a_listener_the_dom_rule_holds() {
     ws.set_onmessage(move |_| *c.lock().unwrap() += 1);
     ws.close();
     rec.until_close().await;
-    assert_eq!(*count.lock().unwrap(), 0, "a message with no listener at dispatch is not held");
+    assert_eq!(
+        *count.lock().unwrap(),
+        0,
+        "a message with no listener at dispatch is not held"
+    );
 }
 
 #[tokio::test]
@@ -84,7 +101,11 @@ async fn held_messages_are_bounded() {
     }
     assert_eq!(got.len(), isows::HELD_MESSAGE_LIMIT);
     assert_eq!(got[0], "0");
-    assert_eq!(got.last().unwrap(), &(isows::HELD_MESSAGE_LIMIT - 1).to_string(), "the oldest are kept, in order");
+    assert_eq!(
+        got.last().unwrap(),
+        &(isows::HELD_MESSAGE_LIMIT - 1).to_string(),
+        "the oldest are kept, in order"
+    );
 }
 
 /// ≥ 500 sockets on a multi-thread runtime; the server sends as soon as the handshake is
@@ -118,11 +139,21 @@ async fn setup_guarantee_stress_500_sockets() {
                 w.close();
             });
             let l = log.clone();
-            ws.add_event_listener(kind::Error, move |e| l.lock().unwrap().push(format!("error {}", e.cause())));
+            ws.add_event_listener(kind::Error, move |e| {
+                l.lock().unwrap().push(format!("error {}", e.cause()))
+            });
             let l = log.clone();
-            ws.set_onclose(move |e| l.lock().unwrap().push(format!("close {} {}", e.code(), e.was_clean())));
+            ws.set_onclose(move |e| {
+                l.lock()
+                    .unwrap()
+                    .push(format!("close {} {}", e.code(), e.was_clean()))
+            });
             let close = tokio::time::timeout(Duration::from_secs(30), ws.closed()).await;
-            assert!(close.is_ok(), "socket {i} never closed: {:?}", log.lock().unwrap());
+            assert!(
+                close.is_ok(),
+                "socket {i} never closed: {:?}",
+                log.lock().unwrap()
+            );
             // The close listener runs right after closed() resolves; wait for it, bounded.
             for _ in 0..1000 {
                 if log.lock().unwrap().len() >= 3 {

@@ -11,8 +11,21 @@ async fn f_14_untrusted_certificate_is_refused_with_a_tls_cause() {
     let server = TestServer::start_tls(pki.identity).await;
     let ws = WebSocket::new(&server.url("/echo")).unwrap();
     let events = record(&ws).until_close().await;
-    assert!(matches!(&events[0], Ev::Error { cause: ErrorCause::Tls(_), state: ReadyState::Closed }), "{events:?}");
-    assert_eq!(close_of(&events), (1006, String::new(), false), "never 1015");
+    assert!(
+        matches!(
+            &events[0],
+            Ev::Error {
+                cause: ErrorCause::Tls(_),
+                state: ReadyState::Closed
+            }
+        ),
+        "{events:?}"
+    );
+    assert_eq!(
+        close_of(&events),
+        (1006, String::new(), false),
+        "never 1015"
+    );
 }
 
 #[tokio::test]
@@ -22,7 +35,10 @@ async fn the_tests_root_certificate_is_accepted() {
     let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("wss://{host}:{}/echo", server.addr.port());
-        let ws = WebSocket::builder(&url).add_root_certificate(ca.clone()).connect().unwrap();
+        let ws = WebSocket::builder(&url)
+            .add_root_certificate(ca.clone())
+            .connect()
+            .unwrap();
         let w = ws.clone();
         ws.set_onopen(move |_| w.send("over TLS").unwrap());
         let mut rec = record(&ws);
@@ -38,8 +54,14 @@ async fn a_custom_tls_connector_is_used() {
     let pki = tls::generate();
     let server = TestServer::start_tls(pki.identity).await;
     let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
-    let connector = native_tls::TlsConnector::builder().add_root_certificate(ca).build().unwrap();
-    let ws = WebSocket::builder(&server.url("/echo")).tls_connector(connector).connect().unwrap();
+    let connector = native_tls::TlsConnector::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let ws = WebSocket::builder(&server.url("/echo"))
+        .tls_connector(connector)
+        .connect()
+        .unwrap();
     within(10, "open", ws.opened()).await.unwrap();
     assert_eq!(ws.url(), server.url("/echo"));
 }

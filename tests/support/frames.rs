@@ -157,7 +157,14 @@ impl Conn {
                 *b ^= mask[i % 4];
             }
         }
-        let frame = Frame { fin: h[0] & 0x80 != 0, rsv: (h[0] >> 4) & 7, opcode: h[0] & 0xf, masked, mask, payload };
+        let frame = Frame {
+            fin: h[0] & 0x80 != 0,
+            rsv: (h[0] >> 4) & 7,
+            opcode: h[0] & 0xf,
+            masked,
+            mask,
+            payload,
+        };
         self.log.lock().unwrap().frames.push(frame.clone());
         Ok(frame)
     }
@@ -178,7 +185,11 @@ impl Conn {
                     }
                     data.extend_from_slice(&f.payload);
                     if f.fin {
-                        return Ok(if first == Some(1) { Msg::Text(data) } else { Msg::Binary(data) });
+                        return Ok(if first == Some(1) {
+                            Msg::Text(data)
+                        } else {
+                            Msg::Binary(data)
+                        });
                     }
                 }
             }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpListener;
 
 pub use frames::{Frame, Op};
@@ -41,10 +41,16 @@ pub struct ConnLog {
 
 impl ConnLog {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn header_count(&self, name: &str) -> usize {
-        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).count()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .count()
     }
 }
 
@@ -85,7 +91,9 @@ impl TestServer {
         let task_logs = logs.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { return };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
                 let _ = tcp.set_nodelay(true);
                 let log = Arc::new(Mutex::new(ConnLog::default()));
                 task_logs.lock().unwrap().push(log.clone());
@@ -102,7 +110,12 @@ impl TestServer {
                 });
             }
         });
-        TestServer { addr, secure, logs, task }
+        TestServer {
+            addr,
+            secure,
+            logs,
+            task,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -112,7 +125,12 @@ impl TestServer {
 
     /// The logs of every connection so far.
     pub fn logs(&self) -> Vec<ConnLog> {
-        self.logs.lock().unwrap().iter().map(|l| l.lock().unwrap().clone()).collect()
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.lock().unwrap().clone())
+            .collect()
     }
 
     /// Waits (bounded) until a connection logged a frame matching `pred`; returns that log.
@@ -134,7 +152,10 @@ impl TestServer {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("connection {i} still open after 5 s: {:?}", self.logs().get(i));
+        panic!(
+            "connection {i} still open after 5 s: {:?}",
+            self.logs().get(i)
+        );
     }
 
     /// Waits (bounded) until `n` connections were accepted and their requests read.
@@ -161,7 +182,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn protocols(&self) -> Vec<String> {
         self.header("Sec-WebSocket-Protocol")
@@ -207,7 +231,12 @@ async fn read_request(io: &mut BoxIo, log: &Mutex<ConnLog>) -> Option<Request> {
     let headers: Vec<(String, String)> = parsed
         .headers
         .iter()
-        .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_owned(), q.to_owned()),
@@ -229,12 +258,20 @@ async fn read_request(io: &mut BoxIo, log: &Mutex<ConnLog>) -> Option<Request> {
         l.head = String::from_utf8_lossy(&buf).into_owned();
         l.headers = headers.clone();
     }
-    Some(Request { path, query, params, headers, key })
+    Some(Request {
+        path,
+        query,
+        params,
+        headers,
+        key,
+    })
 }
 
 /// Routes one connection to its handler.
 async fn serve(mut io: BoxIo, log: Arc<Mutex<ConnLog>>) {
-    let Some(req) = read_request(&mut io, &log).await else { return };
+    let Some(req) = read_request(&mut io, &log).await else {
+        return;
+    };
     let mut ws = frames::Conn::new(io, log.clone());
     let _ = handlers::handle(&mut ws, &req).await;
     log.lock().unwrap().ended = true;
@@ -264,7 +301,9 @@ pub mod handlers {
     }
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
     }
 
     pub async fn handle(ws: &mut Conn, req: &Request) -> std::io::Result<()> {
@@ -325,8 +364,15 @@ pub mod handlers {
             // H-origin / H-referrer: report a request header.
             "/origin" | "/referrer" => {
                 ws.write_raw(response_101(req, "").as_bytes()).await?;
-                let name = if req.path == "/origin" { "Origin" } else { "Referer" };
-                let value = req.header(name).unwrap_or("MISSING AS PER FETCH").to_owned();
+                let name = if req.path == "/origin" {
+                    "Origin"
+                } else {
+                    "Referer"
+                };
+                let value = req
+                    .header(name)
+                    .unwrap_or("MISSING AS PER FETCH")
+                    .to_owned();
                 ws.send(Op::Text, value.as_bytes()).await?;
                 echo_loop(ws, true, Duration::ZERO).await
             }
@@ -339,7 +385,10 @@ pub mod handlers {
             }
             // H-protocol: selects the raw requested value verbatim and sends it.
             "/protocol" => {
-                let value = req.header("Sec-WebSocket-Protocol").unwrap_or("").to_owned();
+                let value = req
+                    .header("Sec-WebSocket-Protocol")
+                    .unwrap_or("")
+                    .to_owned();
                 let extra = format!("Sec-WebSocket-Protocol: {value}\r\n");
                 ws.write_raw(response_101(req, &extra).as_bytes()).await?;
                 ws.send(Op::Text, value.as_bytes()).await?;
@@ -487,7 +536,8 @@ pub mod handlers {
                 }
                 let code = req.param("code").and_then(|c| c.parse::<u16>().ok());
                 let reason = percent_decode(req.param("reason").unwrap_or(""));
-                ws.send_close(code, if code.is_some() { &reason } else { b"" }).await?;
+                ws.send_close(code, if code.is_some() { &reason } else { b"" })
+                    .await?;
                 if let Some(ms) = req.param("linger").and_then(|v| v.parse().ok()) {
                     // Keep reading (and logging) for a while before closing TCP.
                     let _ = tokio::time::timeout(Duration::from_millis(ms), async {
@@ -552,10 +602,16 @@ pub mod handlers {
                 let status = req.param("status").unwrap_or("404");
                 let location = req
                     .param("location")
-                    .map(|l| format!("Location: {}\r\n", String::from_utf8_lossy(&percent_decode(l))))
+                    .map(|l| {
+                        format!(
+                            "Location: {}\r\n",
+                            String::from_utf8_lossy(&percent_decode(l))
+                        )
+                    })
                     .unwrap_or_default();
                 ws.write_raw(
-                    format!("HTTP/1.1 {status} Nope\r\n{location}Content-Length: 0\r\n\r\n").as_bytes(),
+                    format!("HTTP/1.1 {status} Nope\r\n{location}Content-Length: 0\r\n\r\n")
+                        .as_bytes(),
                 )
                 .await
             }
@@ -581,8 +637,6 @@ pub mod handlers {
         }
     }
 }
-
-pub use handlers::handle;
 
 /// Waits for a future with a bound; panics with `what` when it passes.
 pub async fn within<T>(secs: u64, what: &str, f: impl std::future::Future<Output = T>) -> T {

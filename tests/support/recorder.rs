@@ -7,10 +7,25 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ev {
-    Open { state: ReadyState, protocol: String, extensions: String },
-    Message { data: MessageData, state: ReadyState },
-    Error { cause: ErrorCause, state: ReadyState },
-    Close { code: u16, reason: String, clean: bool, state: ReadyState },
+    Open {
+        state: ReadyState,
+        protocol: String,
+        extensions: String,
+    },
+    Message {
+        data: MessageData,
+        state: ReadyState,
+    },
+    Error {
+        cause: ErrorCause,
+        state: ReadyState,
+    },
+    Close {
+        code: u16,
+        reason: String,
+        clean: bool,
+        state: ReadyState,
+    },
 }
 
 impl Ev {
@@ -33,15 +48,25 @@ pub fn record(ws: &WebSocket) -> Recorder {
     let (tx, rx) = unbounded_channel();
     let (w, t) = (ws.clone(), tx.clone());
     ws.add_event_listener(kind::Open, move |_| {
-        let _ = t.send(Ev::Open { state: w.ready_state(), protocol: w.protocol(), extensions: w.extensions() });
+        let _ = t.send(Ev::Open {
+            state: w.ready_state(),
+            protocol: w.protocol(),
+            extensions: w.extensions(),
+        });
     });
     let (w, t) = (ws.clone(), tx.clone());
     ws.add_event_listener(kind::Message, move |e| {
-        let _ = t.send(Ev::Message { data: e.data().clone(), state: w.ready_state() });
+        let _ = t.send(Ev::Message {
+            data: e.data().clone(),
+            state: w.ready_state(),
+        });
     });
     let (w, t) = (ws.clone(), tx.clone());
     ws.add_event_listener(kind::Error, move |e| {
-        let _ = t.send(Ev::Error { cause: e.cause().clone(), state: w.ready_state() });
+        let _ = t.send(Ev::Error {
+            cause: e.cause().clone(),
+            state: w.ready_state(),
+        });
     });
     let (w, t) = (ws.clone(), tx);
     ws.add_event_listener(kind::Close, move |e| {
@@ -82,7 +107,8 @@ impl Recorder {
             }
         }
         // Nothing may come after close.
-        if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(50), self.rx.recv()).await {
+        if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(50), self.rx.recv()).await
+        {
             panic!("event after close: {ev:?}; before: {out:?}");
         }
         out
@@ -99,7 +125,12 @@ pub fn close_of(events: &[Ev]) -> (u16, String, bool) {
     events
         .iter()
         .find_map(|e| match e {
-            Ev::Close { code, reason, clean, .. } => Some((*code, reason.clone(), *clean)),
+            Ev::Close {
+                code,
+                reason,
+                clean,
+                ..
+            } => Some((*code, reason.clone(), *clean)),
             _ => None,
         })
         .expect("a close event")

@@ -14,7 +14,9 @@ pub fn generate() -> TestPki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "isows test CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "isows test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
 
     let key = KeyPair::generate().unwrap();
@@ -24,5 +26,8 @@ pub fn generate() -> TestPki {
     let identity =
         native_tls::Identity::from_pkcs8(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
             .unwrap();
-    TestPki { ca_pem: ca.pem(), identity }
+    TestPki {
+        ca_pem: ca.pem(),
+        identity,
+    }
 }
