@@ -66,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) origin: Arc<str>,
     ready_state: AtomicU8,
     pub(crate) buffered_amount: AtomicU64,
+    /// `send()` beyond this fails the connection (the standard's "flagged as full").
+    pub(crate) max_buffered_amount: Option<u64>,
     pub(crate) binary_type: AtomicU8,
     negotiated: Mutex<(String, String)>,
     queue: Mutex<Queue>,
@@ -75,12 +77,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(url: String, origin: String) -> Self {
+    pub(crate) fn new(url: String, origin: String, max_buffered_amount: Option<u64>) -> Self {
         Shared {
             url,
             origin: origin.into(),
             ready_state: AtomicU8::new(ReadyState::Connecting as u8),
             buffered_amount: AtomicU64::new(0),
+            max_buffered_amount,
             binary_type: AtomicU8::new(0),
             negotiated: Mutex::new((String::new(), String::new())),
             queue: Mutex::new(Queue::default()),

@@ -99,6 +99,8 @@ pub enum ErrorCause {
     InvalidUtf8,
     /// A message or frame was larger than the configured maximum.
     MessageTooBig(String),
+    /// `send()` would have taken `bufferedAmount` over the configured maximum.
+    SendBufferFull,
     /// The opening handshake did not finish within the configured timeout.
     Timeout,
     /// `close()` was called while the socket was CONNECTING.
@@ -120,6 +122,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Protocol(m) => write!(f, "protocol violation: {m}"),
             ErrorCause::InvalidUtf8 => write!(f, "invalid UTF-8 in a text message or close reason"),
             ErrorCause::MessageTooBig(m) => write!(f, "message too big: {m}"),
+            ErrorCause::SendBufferFull => write!(f, "the send buffer is full"),
             ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
             ErrorCause::ClosedBeforeOpen => {
                 write!(

@@ -21,6 +21,7 @@ pub(crate) struct Options {
     pub(crate) max_frame_size: Option<usize>,
     pub(crate) handshake_timeout: Duration,
     pub(crate) close_timeout: Duration,
+    pub(crate) max_buffered_amount: Option<u64>,
     /// Names of the native-only options that were set (wasm32 rejects them).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) native_only: Vec<&'static str>,
@@ -40,6 +41,7 @@ impl Options {
             max_frame_size: Some(DEFAULT_MAX_FRAME_SIZE),
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            max_buffered_amount: None,
             native_only: Vec::new(),
             #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
             tls_connector: None,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::backend;
 use crate::dispatch::Shared;
-use crate::error::Error;
+use crate::error::{Error, ErrorCause};
 use crate::event::{kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, MessageEvent};
 use crate::listeners::{lock, Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
@@ -133,7 +133,7 @@ impl Drop for Handle {
         }
         match self.shared.ready_state() {
             ReadyState::Open => self.conn.close(None),
-            ReadyState::Connecting => self.conn.fail(),
+            ReadyState::Connecting => self.conn.fail(ErrorCause::ClosedBeforeOpen),
             ReadyState::Closing | ReadyState::Closed => {}
         }
     }
@@ -314,9 +314,17 @@ impl WebSocket {
         }
         let message = data.into();
         let len = message.len() as u64;
-        self.shared()
-            .buffered_amount
-            .fetch_add(len, Ordering::AcqRel);
+        let shared = self.shared();
+        if let (ReadyState::Open, Some(max)) = (state, shared.max_buffered_amount) {
+            if shared.buffered_amount.load(Ordering::Acquire) + len > max {
+                // The standard's "flag as full, then close the connection": error, close 1006.
+                if shared.transition(ReadyState::Open, ReadyState::Closing) {
+                    self.handle.conn.fail(ErrorCause::SendBufferFull);
+                }
+                return Ok(());
+            }
+        }
+        shared.buffered_amount.fetch_add(len, Ordering::AcqRel);
         if state == ReadyState::Open {
             self.handle.conn.send(message);
         }
@@ -358,7 +366,7 @@ impl WebSocket {
             match shared.ready_state() {
                 ReadyState::Connecting => {
                     if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
-                        return self.handle.conn.fail();
+                        return self.handle.conn.fail(ErrorCause::ClosedBeforeOpen);
                     }
                 }
                 ReadyState::Open => {
@@ -703,6 +711,20 @@ impl WebSocketBuilder {
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.options.close_timeout = timeout;
         self.options.native_only.push("close_timeout");
+        self
+    }
+
+    /// The most `buffered_amount()` may reach (default: no limit). A `send()` that would go
+    /// over it is not sent; the connection fails instead (`error` with cause
+    /// `SendBufferFull`, then `close` 1006), as the standard's "send buffer full" rule says
+    /// (native only).
+    ///
+    /// ```
+    /// let b = isows::WebSocket::builder("ws://h/").max_buffered_amount(Some(16 << 20));
+    /// ```
+    pub fn max_buffered_amount(mut self, limit: Option<u64>) -> Self {
+        self.options.max_buffered_amount = limit;
+        self.options.native_only.push("max_buffered_amount");
         self
     }
 

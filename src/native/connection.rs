@@ -39,8 +39,9 @@ pub(crate) enum Command {
     Send(Message),
     /// Start the closing handshake; `None` sends an empty Close body.
     Close(Option<(u16, String)>),
-    /// Fail the connection (`close()` while CONNECTING, or the last handle dropped then).
-    Fail,
+    /// Fail the connection: `close()` while CONNECTING (or the last handle dropped then), or
+    /// the send buffer is full.
+    Fail(ErrorCause),
 }
 
 /// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
@@ -91,7 +92,7 @@ pub(crate) async fn run(
             Ok(Err(cause)) => return guard.fail(cause),
             Err(_) => return guard.fail(ErrorCause::Timeout),
         },
-        () = wait_for_fail(&mut commands) => return guard.fail(ErrorCause::ClosedBeforeOpen),
+        cause = wait_for_fail(&mut commands) => return guard.fail(cause),
     };
     shared.emit(Happening::Open {
         protocol,
@@ -144,10 +145,11 @@ pub(crate) async fn run(
 
 /// Waits until the handle asks to fail the connection; pends forever once every handle is
 /// gone (a socket with listeners lives on).
-async fn wait_for_fail(commands: &mut UnboundedReceiver<Command>) {
+async fn wait_for_fail(commands: &mut UnboundedReceiver<Command>) -> ErrorCause {
     loop {
         match commands.recv().await {
-            Some(Command::Fail | Command::Close(_)) => return,
+            Some(Command::Fail(cause)) => return cause,
+            Some(Command::Close(_)) => return ErrorCause::ClosedBeforeOpen,
             Some(Command::Send(_)) => {}
             None => std::future::pending().await,
         }
@@ -259,7 +261,7 @@ impl Session<'_> {
                     self.need_flush = true;
                     self.timer = Some(Box::pin(sleep(self.close_timeout)));
                 }
-                Command::Fail => return Poll::Ready(End::Fail(ErrorCause::ClosedBeforeOpen, None)),
+                Command::Fail(cause) => return Poll::Ready(End::Fail(cause, None)),
             }
         }
         *budget_left = false;

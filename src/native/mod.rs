@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 use self::connection::Command;
 use crate::dispatch::Shared;
-use crate::error::Error;
+use crate::error::{Error, ErrorCause};
 use crate::message::Message;
 use crate::options::Options;
 
@@ -33,8 +33,8 @@ impl Connection {
         let _ = self.commands.send(Command::Close(frame));
     }
 
-    pub(crate) fn fail(&self) {
-        let _ = self.commands.send(Command::Fail);
+    pub(crate) fn fail(&self, cause: ErrorCause) {
+        let _ = self.commands.send(Command::Fail(cause));
     }
 }
 
@@ -46,6 +46,7 @@ pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection),
     let shared = Arc::new(Shared::new(
         target.serialized.clone(),
         target.origin.clone(),
+        options.max_buffered_amount,
     ));
     let (tx, rx) = unbounded_channel();
     runtime::handle().spawn(connection::run(shared.clone(), target, options, rx));

@@ -322,3 +322,62 @@ async fn s_18_send_after_the_servers_close_is_not_transmitted() {
     let log = server.wait_for_frame(|f| f.is_close()).await;
     assert!(log.frames.iter().all(|f| f.opcode != 1), "{:?}", log.frames);
 }
+
+#[tokio::test]
+async fn s_14_buffered_amount_is_stable_inside_a_listener() {
+    // Natively the closest analogue of "changes only between tasks": while a listener runs,
+    // the connection task that flushes is not running, so the value cannot drop under it.
+    let server = TestServer::start().await;
+    let seen = Arc::new(Mutex::new(None));
+    let s = seen.clone();
+    let (_ws, mut rec) = echo_with(&server, move |ws| {
+        ws.send("hello").unwrap();
+        let before = ws.buffered_amount();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        *s.lock().unwrap() = Some((before, ws.buffered_amount()));
+    })
+    .await;
+    rec.next().await;
+    assert_eq!(rec.next().await, text("hello"));
+    assert_eq!(*seen.lock().unwrap(), Some((5, 5)));
+}
+
+#[tokio::test]
+async fn s_16_send_buffer_full_fails_the_connection() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::builder(&server.url("/slow-reader?ms=2000"))
+        .max_buffered_amount(Some(1 << 20))
+        .connect()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (w, s) = (ws.clone(), seen.clone());
+    ws.set_onopen(move |_| {
+        for _ in 0..3 {
+            let r = w.send(vec![0u8; 400_000]);
+            s.lock()
+                .unwrap()
+                .push((r, w.buffered_amount(), w.ready_state()));
+        }
+    });
+    let events = record(&ws).until_close().await;
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "error", "close"]
+    );
+    assert!(matches!(
+        events[1],
+        Ev::Error {
+            cause: isows::ErrorCause::SendBufferFull,
+            ..
+        }
+    ));
+    assert_eq!(close_of(&events), (1006, String::new(), false));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], (Ok(()), 400_000, ReadyState::Open));
+    assert_eq!(seen[1], (Ok(()), 800_000, ReadyState::Open));
+    assert_eq!(
+        seen[2],
+        (Ok(()), 800_000, ReadyState::Closing),
+        "the third would overflow: not counted, socket closing"
+    );
+}
