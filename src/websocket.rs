@@ -227,9 +227,11 @@ impl WebSocket {
     /// `close`; `close()` moves it to CLOSING at once.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isows::Error> {
     /// let ws = isows::WebSocket::new("ws://127.0.0.1:9/")?;
     /// assert_eq!(ws.ready_state(), isows::WebSocket::CONNECTING);
-    /// # Ok::<(), isows::Error>(())
+    /// # Ok(()) }
     /// ```
     pub fn ready_state(&self) -> ReadyState {
         self.shared().ready_state()
@@ -301,9 +303,11 @@ impl WebSocket {
     /// but `buffered_amount()` still grows, as in the browser.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isows::Error> {
     /// let ws = isows::WebSocket::new("ws://127.0.0.1:9/")?;
     /// assert_eq!(ws.send("too early").unwrap_err().name(), "InvalidStateError");
-    /// # Ok::<(), isows::Error>(())
+    /// # Ok(()) }
     /// ```
     pub fn send(&self, data: impl Into<Message>) -> Result<(), Error> {
         let state = self.ready_state();
@@ -336,10 +340,12 @@ impl WebSocket {
     /// 1006. While CLOSING or CLOSED it does nothing.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isows::Error> {
     /// let ws = isows::WebSocket::new("ws://127.0.0.1:9/")?;
     /// ws.close();
     /// assert_eq!(ws.ready_state(), isows::WebSocket::CLOSING);
-    /// # Ok::<(), isows::Error>(())
+    /// # Ok(()) }
     /// ```
     pub fn close(&self) {
         self.start_close(None);
