@@ -21,6 +21,10 @@ use crate::websocket::ReadyState;
 
 /// How many messages are held for a `message` listener that has not been registered yet.
 /// Later ones are dropped with a warning.
+///
+/// ```
+/// assert_eq!(isows::HELD_MESSAGE_LIMIT, 1024);
+/// ```
 pub const HELD_MESSAGE_LIMIT: usize = 1024;
 
 /// What a backend reports.

@@ -325,12 +325,28 @@ pub mod kind {
 
     kinds! {
         /// `"open"`: listeners receive [`Event`].
+        ///
+        /// ```
+        /// assert_eq!(<isows::kind::Open as isows::EventKind>::TYPE.as_str(), "open");
+        /// ```
         Open => Event, Open;
         /// `"message"`: listeners receive [`MessageEvent`].
+        ///
+        /// ```
+        /// assert_eq!(<isows::kind::Message as isows::EventKind>::TYPE.as_str(), "message");
+        /// ```
         Message => MessageEvent, Message;
         /// `"error"`: listeners receive [`ErrorEvent`].
+        ///
+        /// ```
+        /// assert_eq!(<isows::kind::Error as isows::EventKind>::TYPE.as_str(), "error");
+        /// ```
         Error => ErrorEvent, Error;
         /// `"close"`: listeners receive [`CloseEvent`].
+        ///
+        /// ```
+        /// assert_eq!(<isows::kind::Close as isows::EventKind>::TYPE.as_str(), "close");
+        /// ```
         Close => CloseEvent, Close;
     }
 }

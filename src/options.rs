@@ -4,12 +4,28 @@
 use std::time::Duration;
 
 /// Default limit for the opening handshake (DNS, TCP, TLS and HTTP together).
+///
+/// ```
+/// assert_eq!(isows::DEFAULT_HANDSHAKE_TIMEOUT.as_secs(), 30);
+/// ```
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default wait for the server's Close frame after `close()`.
+///
+/// ```
+/// assert_eq!(isows::DEFAULT_CLOSE_TIMEOUT.as_secs(), 10);
+/// ```
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default largest incoming message (tungstenite's default).
+///
+/// ```
+/// assert_eq!(isows::DEFAULT_MAX_MESSAGE_SIZE, 64 << 20);
+/// ```
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 /// Default largest incoming frame (tungstenite's default).
+///
+/// ```
+/// assert_eq!(isows::DEFAULT_MAX_FRAME_SIZE, 16 << 20);
+/// ```
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 
 #[derive(Clone)]

@@ -14,6 +14,11 @@ use crate::options::Options;
 
 /// `Send` on native targets, nothing on wasm32: listeners must be `Send` natively (they run
 /// on the runtime's threads) and may capture `Rc` in the browser.
+///
+/// ```
+/// fn takes_listener(f: impl FnMut(&isows::Event) + isows::MaybeSend + 'static) {}
+/// takes_listener(|_| println!("open"));
+/// ```
 #[cfg(not(target_arch = "wasm32"))]
 pub trait MaybeSend: Send {}
 #[cfg(not(target_arch = "wasm32"))]
