@@ -62,7 +62,17 @@ fn main() {
         _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let sizes = if quick { QUICK } else { FULL };
+    let mut sizes = if quick { QUICK } else { FULL };
+    if let Some(runs) = arg_value(&args, "--runs") {
+        sizes.runs = runs;
+    }
+    // `--only W3` runs the workloads whose name starts with that prefix.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let wants = |w: &str| only.as_deref().is_none_or(|o| w.starts_with(o));
     let cpu = arg_value(&args, "--cpu").unwrap_or(0);
     pin_to_cpu(cpu);
     let (mut server, url) = spawn_server();
@@ -70,23 +80,59 @@ fn main() {
     for run in 0..sizes.runs {
         eprintln!("run {}/{}", run + 1, sizes.runs);
         // Alternate which client goes first, so warm-up effects fall on both.
-        let order: [bool; 2] = if run % 2 == 0 { [false, true] } else { [true, false] };
+        let order: [bool; 2] = if run % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        // `--client raw|isows` runs one client only (for profiling).
+        let client = args
+            .iter()
+            .position(|a| a == "--client")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
         for isows in order {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            let who = if isows { "isows" } else { "raw" };
-            let (p50, p99) = if isows { rt.block_on(w1_isows(&url, sizes)) } else { rt.block_on(w1_raw(&url, sizes)) };
-            results.push(who, "W1 p50 µs", p50);
-            results.push(who, "W1 p99 µs", p99);
-            let (rate, cpu_us) = if isows { rt.block_on(w2_isows(&url, sizes)) } else { rt.block_on(w2_raw(&url, sizes)) };
-            results.push(who, "W2 msgs/s", rate);
-            results.push(who, "W2 client CPU µs/msg", cpu_us);
-            for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
-                let mbs = if isows { rt.block_on(w3_isows(&url, sizes, size)) } else { rt.block_on(w3_raw(&url, sizes, size)) };
-                results.push(who, label, mbs);
+            if client.as_deref().is_some_and(|c| (c == "isows") != isows) {
+                continue;
             }
-            let (rss, connect_us) = w4_in_child(who, &url, sizes.w4_connections);
-            results.push(who, "W4 RSS bytes/conn", rss);
-            results.push(who, "W4 connect µs/conn", connect_us);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let who = if isows { "isows" } else { "raw" };
+            if wants("W1") {
+                let (p50, p99) = if isows {
+                    rt.block_on(w1_isows(&url, sizes))
+                } else {
+                    rt.block_on(w1_raw(&url, sizes))
+                };
+                results.push(who, "W1 p50 µs", p50);
+                results.push(who, "W1 p99 µs", p99);
+            }
+            if wants("W2") {
+                let (rate, cpu_us) = if isows {
+                    rt.block_on(w2_isows(&url, sizes))
+                } else {
+                    rt.block_on(w2_raw(&url, sizes))
+                };
+                results.push(who, "W2 msgs/s", rate);
+                results.push(who, "W2 client CPU µs/msg", cpu_us);
+            }
+            for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
+                if wants(label) {
+                    let mbs = if isows {
+                        rt.block_on(w3_isows(&url, sizes, size))
+                    } else {
+                        rt.block_on(w3_raw(&url, sizes, size))
+                    };
+                    results.push(who, label, mbs);
+                }
+            }
+            if wants("W4") {
+                let (rss, connect_us) = w4_in_child(who, &url, sizes.w4_connections);
+                results.push(who, "W4 RSS bytes/conn", rss);
+                results.push(who, "W4 connect µs/conn", connect_us);
+            }
         }
     }
     let _ = server.kill();
@@ -101,7 +147,10 @@ fn main() {
 }
 
 fn arg_value(args: &[String], name: &str) -> Option<usize> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
 }
 
 fn pin_to_cpu(cpu: usize) {
@@ -118,16 +167,29 @@ fn pin_to_cpu(cpu: usize) {
 /// Starts the echo server as a child process (it inherits the CPU pinning).
 fn spawn_server() -> (Child, String) {
     let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe).arg("server").stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(exe)
+        .arg("server")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("LISTENING ").expect("server address").to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("LISTENING ")
+        .expect("server address")
+        .to_owned();
     (child, format!("ws://{addr}/"))
 }
 
 /// The echo server: plain tokio-tungstenite, one task per connection.
 fn run_server() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("LISTENING {}", listener.local_addr().unwrap());
@@ -136,7 +198,9 @@ fn run_server() {
             let (tcp, _) = listener.accept().await.unwrap();
             let _ = tcp.set_nodelay(true);
             tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
                 let (mut sink, mut stream) = ws.split();
                 while let Some(Ok(first)) = stream.next().await {
                     if !(first.is_text() || first.is_binary()) {
@@ -194,7 +258,9 @@ async fn w1_raw(url: &str, s: Sizes) -> (f64, f64) {
     for i in 0..s.w1_warmup + s.w1_round_trips {
         let payload = text_payload(i);
         let start = Instant::now();
-        sink.send(Message::Text(payload.clone().into())).await.unwrap();
+        sink.send(Message::Text(payload.clone().into()))
+            .await
+            .unwrap();
         let reply = stream.next().await.unwrap().unwrap();
         let elapsed = start.elapsed();
         assert_eq!(reply.to_text().unwrap(), payload, "W1 raw: wrong echo");
@@ -215,7 +281,12 @@ struct W1 {
 
 async fn w1_isows(url: &str, s: Sizes) -> (f64, f64) {
     let ws = WebSocket::new(url).unwrap();
-    let state = Arc::new(Mutex::new(W1 { i: 0, start: Instant::now(), lat: Vec::with_capacity(s.w1_round_trips), ok: true }));
+    let state = Arc::new(Mutex::new(W1 {
+        i: 0,
+        start: Instant::now(),
+        lat: Vec::with_capacity(s.w1_round_trips),
+        ok: true,
+    }));
     let (w, st) = (ws.clone(), state.clone());
     ws.set_onopen(move |_| {
         st.lock().unwrap().start = Instant::now();
@@ -243,7 +314,11 @@ async fn w1_isows(url: &str, s: Sizes) -> (f64, f64) {
     });
     ws.closed().await;
     let mut st = state.lock().unwrap();
-    assert!(st.ok && st.i == total, "W1 isows: wrong or missing echoes ({} of {total})", st.i);
+    assert!(
+        st.ok && st.i == total,
+        "W1 isows: wrong or missing echoes ({} of {total})",
+        st.i
+    );
     latencies(std::mem::take(&mut st.lat))
 }
 
@@ -256,12 +331,18 @@ async fn w2_raw(url: &str, s: Sizes) -> (f64, f64) {
     let (mut sent, mut received) = (0usize, 0usize);
     while received < s.w2_messages {
         while sent < s.w2_messages && sent - received < s.w2_window {
-            sink.feed(Message::Text(text_payload(sent).into())).await.unwrap();
+            sink.feed(Message::Text(text_payload(sent).into()))
+                .await
+                .unwrap();
             sent += 1;
         }
         sink.flush().await.unwrap();
         let mut check = |m: Message| {
-            assert_eq!(m.to_text().unwrap(), text_payload(received), "W2 raw: wrong echo");
+            assert_eq!(
+                m.to_text().unwrap(),
+                text_payload(received),
+                "W2 raw: wrong echo"
+            );
             received += 1;
         };
         check(stream.next().await.unwrap().unwrap());
@@ -275,7 +356,10 @@ async fn w2_raw(url: &str, s: Sizes) -> (f64, f64) {
 }
 
 fn rate_and_cpu(n: usize, elapsed: Duration, cpu: Duration) -> (f64, f64) {
-    (n as f64 / elapsed.as_secs_f64(), cpu.as_secs_f64() * 1e6 / n as f64)
+    (
+        n as f64 / elapsed.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / n as f64,
+    )
 }
 
 struct W2 {
@@ -289,7 +373,14 @@ struct W2 {
 
 async fn w2_isows(url: &str, s: Sizes) -> (f64, f64) {
     let ws = WebSocket::new(url).unwrap();
-    let state = Arc::new(Mutex::new(W2 { sent: 0, received: 0, ok: true, start: Instant::now(), cpu0: Duration::ZERO, done: None }));
+    let state = Arc::new(Mutex::new(W2 {
+        sent: 0,
+        received: 0,
+        ok: true,
+        start: Instant::now(),
+        cpu0: Duration::ZERO,
+        done: None,
+    }));
     let (w, st) = (ws.clone(), state.clone());
     ws.set_onopen(move |_| {
         let mut st = st.lock().unwrap();
@@ -341,12 +432,17 @@ async fn w3_raw(url: &str, s: Sizes, size: usize) -> f64 {
     let (mut sent, mut received) = (0usize, 0usize);
     while received < total {
         while sent < total && sent - received < s.w3_window {
-            sink.feed(Message::Binary(bulk_payload(sent, size).into())).await.unwrap();
+            sink.feed(Message::Binary(bulk_payload(sent, size).into()))
+                .await
+                .unwrap();
             sent += 1;
         }
         sink.flush().await.unwrap();
         let m = stream.next().await.unwrap().unwrap();
-        assert!(check_bulk(&m.into_data(), received, size), "W3 raw: wrong echo");
+        assert!(
+            check_bulk(&m.into_data(), received, size),
+            "W3 raw: wrong echo"
+        );
         received += 1;
     }
     let elapsed = start.elapsed();
@@ -357,7 +453,14 @@ async fn w3_raw(url: &str, s: Sizes, size: usize) -> f64 {
 async fn w3_isows(url: &str, s: Sizes, size: usize) -> f64 {
     let ws = WebSocket::new(url).unwrap();
     let total = (s.w3_total_bytes / size).max(s.w3_window);
-    let state = Arc::new(Mutex::new(W2 { sent: 0, received: 0, ok: true, start: Instant::now(), cpu0: Duration::ZERO, done: None }));
+    let state = Arc::new(Mutex::new(W2 {
+        sent: 0,
+        received: 0,
+        ok: true,
+        start: Instant::now(),
+        cpu0: Duration::ZERO,
+        done: None,
+    }));
     let (w, st) = (ws.clone(), state.clone());
     ws.set_onopen(move |_| {
         let mut st = st.lock().unwrap();
@@ -393,8 +496,15 @@ async fn w3_isows(url: &str, s: Sizes, size: usize) -> f64 {
 
 fn w4_in_child(who: &str, url: &str, n: usize) -> (f64, f64) {
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe).args(["w4", who, url, &n.to_string()]).output().unwrap();
-    assert!(out.status.success(), "W4 {who} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(exe)
+        .args(["w4", who, url, &n.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "W4 {who} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut it = text.split_whitespace().map(|v| v.parse::<f64>().unwrap());
     (it.next().unwrap(), it.next().unwrap())
@@ -409,7 +519,10 @@ fn rss_bytes() -> usize {
 /// Opens `n` connections, checks each with one echo, and prints RSS per connection and
 /// connect time per connection.
 fn w4_child(who: &str, url: &str, n: usize) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (rss, us) = rt.block_on(async {
         // Warm the runtime and allocator with one connection of each kind first.
         let _ = tokio_tungstenite::connect_async(url).await.unwrap();
@@ -443,11 +556,16 @@ fn w4_child(who: &str, url: &str, n: usize) {
             }
             return_with(sockets, elapsed)
         };
-        let (keep, elapsed) = *keep.downcast::<(Box<dyn std::any::Any>, Duration)>().unwrap();
+        let (keep, elapsed) = *keep
+            .downcast::<(Box<dyn std::any::Any>, Duration)>()
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
         let after = rss_bytes();
         drop(keep);
-        ((after.saturating_sub(before)) as f64 / n as f64, elapsed.as_secs_f64() * 1e6 / n as f64)
+        (
+            (after.saturating_sub(before)) as f64 / n as f64,
+            elapsed.as_secs_f64() * 1e6 / n as f64,
+        )
     });
     println!("{rss} {us}");
 }
@@ -482,7 +600,10 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn range(v: &[f64]) -> (f64, f64) {
-    (v.iter().cloned().fold(f64::INFINITY, f64::min), v.iter().cloned().fold(f64::NEG_INFINITY, f64::max))
+    (
+        v.iter().cloned().fold(f64::INFINITY, f64::min),
+        v.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+    )
 }
 
 fn fmt(v: f64) -> String {
@@ -514,11 +635,23 @@ impl Results {
     fn verdict(metric: &str, ratio: f64, isows: f64) -> String {
         match TARGETS.iter().find(|t| t.0 == metric) {
             Some((_, _, _)) if metric == "W4 RSS bytes/conn" => {
-                if isows <= 16384.0 { "met (≤ 16 KiB)".into() } else { "MISSED (≤ 16 KiB)".into() }
+                if isows <= 16384.0 {
+                    "met (≤ 16 KiB)".into()
+                } else {
+                    "MISSED (≤ 16 KiB)".into()
+                }
             }
             Some((_, bound, at_most)) => {
-                let met = if *at_most { ratio <= *bound } else { ratio >= *bound };
-                format!("{} ({} {bound:.2})", if met { "met" } else { "MISSED" }, if *at_most { "≤" } else { "≥" })
+                let met = if *at_most {
+                    ratio <= *bound
+                } else {
+                    ratio >= *bound
+                };
+                format!(
+                    "{} ({} {bound:.2})",
+                    if met { "met" } else { "MISSED" },
+                    if *at_most { "≤" } else { "≥" }
+                )
             }
             None => "—".into(),
         }
@@ -534,11 +667,19 @@ impl Results {
             let ratio = im / rm;
             out += &format!(
                 "| {metric} | {} ({}–{}) | {} ({}–{}) | {ratio:.3} | {} |\n",
-                fmt(rm), fmt(r0), fmt(r1), fmt(im), fmt(i0), fmt(i1),
+                fmt(rm),
+                fmt(r0),
+                fmt(r1),
+                fmt(im),
+                fmt(i0),
+                fmt(i1),
                 Self::verdict(metric, ratio, im)
             );
         }
-        out += &format!("\nruns per client: {}\n", self.rows.first().map_or(0, |r| r.1.len()));
+        out += &format!(
+            "\nruns per client: {}\n",
+            self.rows.first().map_or(0, |r| r.1.len())
+        );
         out
     }
 
@@ -552,14 +693,24 @@ impl Results {
              <text x='10' y='22' font-size='15'>isows ÷ raw tokio-tungstenite (medians; 1.0 = equal; | = target)</text>"
         );
         let x1 = left + scale;
-        s += &format!("<line x1='{x1}' y1='35' x2='{x1}' y2='{}' stroke='#888' stroke-dasharray='4'/>", h - 10.0);
+        s += &format!(
+            "<line x1='{x1}' y1='35' x2='{x1}' y2='{}' stroke='#888' stroke-dasharray='4'/>",
+            h - 10.0
+        );
         for (i, (metric, raw, isows)) in self.rows.iter().enumerate() {
             let y = 40.0 + row_h * i as f64;
             let ratio = median(isows) / median(raw);
             let bw = (ratio * scale).min(w - left - 60.0);
             s += &format!("<text x='10' y='{}'>{metric}</text>", y + 17.0);
-            s += &format!("<rect x='{left}' y='{}' width='{bw:.1}' height='20' fill='#4a7ebb'/>", y + 3.0);
-            s += &format!("<text x='{:.1}' y='{}'>{ratio:.2}</text>", left + bw + 5.0, y + 17.0);
+            s += &format!(
+                "<rect x='{left}' y='{}' width='{bw:.1}' height='20' fill='#4a7ebb'/>",
+                y + 3.0
+            );
+            s += &format!(
+                "<text x='{:.1}' y='{}'>{ratio:.2}</text>",
+                left + bw + 5.0,
+                y + 17.0
+            );
             if let Some((_, bound, _)) = TARGETS.iter().find(|t| t.0 == *metric) {
                 if bound.is_finite() {
                     let tx = left + bound * scale;

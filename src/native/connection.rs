@@ -182,12 +182,23 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
-        let mut budget_left = true;
-        if let Poll::Ready(end) = self.poll_commands(cx, &mut budget_left) {
-            return Poll::Ready(end);
-        }
-        if let Poll::Ready(end) = self.poll_read(cx, &mut budget_left) {
-            return Poll::Ready(end);
+        // Alternate: feed what was queued (including what listeners just sent), then read one
+        // message and dispatch it. Replies thus join the same write batch, and a message the
+        // listener sent leaves the queue before the next frame is buffered.
+        let mut more = true;
+        for _ in 0..BATCH {
+            let commands_left = match self.poll_commands(cx) {
+                Ok(full) => full,
+                Err(end) => return Poll::Ready(end),
+            };
+            match self.poll_read_one(cx) {
+                Poll::Ready(Some(end)) => return Poll::Ready(end),
+                Poll::Ready(None) => {}
+                Poll::Pending => {
+                    more = commands_left;
+                    break;
+                }
+            }
         }
         if self.need_flush {
             match self.ws.poll_flush_unpin(cx) {
@@ -209,30 +220,32 @@ impl Session<'_> {
                 });
             }
         }
-        if !budget_left {
+        if more {
+            // Work left after a full batch: yield, but come back.
             cx.waker().wake_by_ref();
         }
         Poll::Pending
     }
 
     /// Moves queued commands into the sink until the queue is empty or the sink is full.
-    fn poll_commands(&mut self, cx: &mut Context<'_>, budget_left: &mut bool) -> Poll<End> {
+    /// `Ok(true)` if it stopped after a full batch with more possibly queued.
+    fn poll_commands(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
         for _ in 0..BATCH {
             let Some(commands) = &mut self.commands else {
-                return Poll::Pending;
+                return Ok(false);
             };
             match self.ws.poll_ready_unpin(cx) {
                 Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Err(self.classify(e)),
+                Poll::Pending => return Ok(false),
             }
             let command = match commands.poll_recv(cx) {
                 Poll::Ready(Some(c)) => c,
                 Poll::Ready(None) => {
                     self.commands = None;
-                    return Poll::Pending;
+                    return Ok(false);
                 }
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return Ok(false),
             };
             match command {
                 // After a Close was sent or received, data is discarded (still counted).
@@ -244,7 +257,7 @@ impl Session<'_> {
                         Message::Binary(b) => WsMessage::Binary(b),
                     };
                     if let Err(e) = self.ws.start_send_unpin(message) {
-                        return Poll::Ready(self.classify(e));
+                        return Err(self.classify(e));
                     }
                     self.need_flush = true;
                 }
@@ -255,35 +268,35 @@ impl Session<'_> {
                         reason: reason.into(),
                     });
                     if let Err(e) = self.ws.start_send_unpin(WsMessage::Close(frame)) {
-                        return Poll::Ready(self.classify(e));
+                        return Err(self.classify(e));
                     }
                     self.close_sent = true;
                     self.need_flush = true;
                     self.timer = Some(Box::pin(sleep(self.close_timeout)));
                 }
-                Command::Fail(cause) => return Poll::Ready(End::Fail(cause, None)),
+                Command::Fail(cause) => return Err(End::Fail(cause, None)),
             }
         }
-        *budget_left = false;
-        Poll::Pending
+        Ok(true)
     }
 
     fn closing(&self) -> bool {
         self.close_sent || self.close_received.is_some()
     }
 
-    /// Reads every frame available and reports messages and the server's Close.
-    fn poll_read(&mut self, cx: &mut Context<'_>, budget_left: &mut bool) -> Poll<End> {
-        for _ in 0..BATCH {
+    /// Reads one frame and reports it: `Ready(None)` when one was handled, `Ready(Some)` when
+    /// the connection ended.
+    fn poll_read_one(&mut self, cx: &mut Context<'_>) -> Poll<Option<End>> {
+        {
             let message = match self.ws.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(m))) => m,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(self.classify(e)),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(self.classify(e))),
                 Poll::Ready(None) => {
-                    return Poll::Ready(if self.close_received.is_some() {
+                    return Poll::Ready(Some(if self.close_received.is_some() {
                         End::Clean
                     } else {
                         End::Lost
-                    })
+                    }))
                 }
                 Poll::Pending => return Poll::Pending,
             };
@@ -302,13 +315,12 @@ impl Session<'_> {
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
                 WsMessage::Close(frame) => {
                     if let Some(end) = self.on_close_frame(frame) {
-                        return Poll::Ready(end);
+                        return Poll::Ready(Some(end));
                     }
                 }
             }
         }
-        *budget_left = false;
-        Poll::Pending
+        Poll::Ready(None)
     }
 
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {

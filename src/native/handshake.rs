@@ -14,12 +14,13 @@ use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_acc
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::read_buffer::GrowingReads;
 use super::tls;
 use super::url::{is_blocked_port, Target};
 use crate::error::ErrorCause;
 use crate::options::Options;
 
-pub(crate) type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Stream = WebSocketStream<GrowingReads<MaybeTlsStream<TcpStream>>>;
 
 /// The largest handshake response accepted.
 const MAX_RESPONSE_HEAD: usize = 64 * 1024;
@@ -76,6 +77,7 @@ pub(crate) async fn connect(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(options.max_message_size)
         .max_frame_size(options.max_frame_size);
+    let stream = GrowingReads::new(stream);
     let ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, Some(config)).await;
     Ok((ws, protocol))
 }

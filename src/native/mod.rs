@@ -2,6 +2,7 @@
 
 mod connection;
 mod handshake;
+mod read_buffer;
 mod runtime;
 mod tls;
 mod url;
