@@ -134,13 +134,20 @@ impl Shared {
     }
 
     fn enqueue(&self, item: Item) {
-        {
+        let first = {
             let mut q = lock(&self.queue);
-            q.items.push_back(item);
             if q.running {
+                q.items.push_back(item);
                 return;
             }
             q.running = true;
+            // The queue is idle, so nothing is ahead of this item: handle it at once.
+            debug_assert!(q.items.is_empty());
+            self.next_delivery(&mut q, item)
+        };
+        if let Some((event, snapshot)) = first {
+            deliver(&snapshot, &event, &self.registry);
+            self.settle(&event);
         }
         self.run();
     }

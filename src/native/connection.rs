@@ -4,6 +4,7 @@
 //! the user sends nothing), runs the close timers, and reports what happened to the
 //! dispatcher.
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -12,13 +13,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, Sleep};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::handshake::{self, Stream};
+use super::queue::Queue;
 use super::url::Target;
 use crate::dispatch::{Happening, Shared};
 use crate::error::ErrorCause;
@@ -48,6 +49,7 @@ pub(crate) enum Command {
 /// shut down, or a panic), so no socket ever waits forever for its close event.
 struct EndGuard {
     shared: Arc<Shared>,
+    commands: Arc<Queue<Command>>,
     done: bool,
 }
 
@@ -66,6 +68,8 @@ impl EndGuard {
 
 impl Drop for EndGuard {
     fn drop(&mut self) {
+        // Nothing will read the queue again: later sends are dropped at once.
+        self.commands.stop();
         if !self.done {
             self.fail(ErrorCause::Aborted);
         }
@@ -76,10 +80,11 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     target: Target,
     options: Options,
-    mut commands: UnboundedReceiver<Command>,
+    commands: Arc<Queue<Command>>,
 ) {
     let mut guard = EndGuard {
         shared: shared.clone(),
+        commands: commands.clone(),
         done: false,
     };
     let connect = tokio::time::timeout(
@@ -92,7 +97,7 @@ pub(crate) async fn run(
             Ok(Err(cause)) => return guard.fail(cause),
             Err(_) => return guard.fail(ErrorCause::Timeout),
         },
-        cause = wait_for_fail(&mut commands) => return guard.fail(cause),
+        cause = wait_for_fail(&commands) => return guard.fail(cause),
     };
     shared.emit(Happening::Open {
         protocol,
@@ -100,7 +105,9 @@ pub(crate) async fn run(
     });
     let mut session = Session {
         ws: stream,
-        commands: Some(commands),
+        commands,
+        pending: VecDeque::new(),
+        commands_open: true,
         shared: &shared,
         close_timeout: options.close_timeout,
         unflushed: 0,
@@ -145,9 +152,10 @@ pub(crate) async fn run(
 
 /// Waits until the handle asks to fail the connection; pends forever once every handle is
 /// gone (a socket with listeners lives on).
-async fn wait_for_fail(commands: &mut UnboundedReceiver<Command>) -> ErrorCause {
+async fn wait_for_fail(commands: &Queue<Command>) -> ErrorCause {
+    let mut buffer = VecDeque::new();
     loop {
-        match commands.recv().await {
+        match commands.next(&mut buffer).await {
             Some(Command::Fail(cause)) => return cause,
             Some(Command::Close(_)) => return ErrorCause::ClosedBeforeOpen,
             Some(Command::Send(_)) => {}
@@ -167,7 +175,10 @@ enum End {
 
 struct Session<'a> {
     ws: Stream,
-    commands: Option<UnboundedReceiver<Command>>,
+    commands: Arc<Queue<Command>>,
+    /// Commands taken from the queue, not yet fed to the sink.
+    pending: VecDeque<Command>,
+    commands_open: bool,
     shared: &'a Shared,
     close_timeout: Duration,
     /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
@@ -230,22 +241,22 @@ impl Session<'_> {
     /// Moves queued commands into the sink until the queue is empty or the sink is full.
     /// `Ok(true)` if it stopped after a full batch with more possibly queued.
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
+        if self.pending.is_empty() && self.commands_open {
+            if let Poll::Ready(true) = self.commands.poll_take(cx, &mut self.pending) {
+                self.commands_open = false;
+            }
+        }
         for _ in 0..BATCH {
-            let Some(commands) = &mut self.commands else {
+            if self.pending.is_empty() {
                 return Ok(false);
-            };
+            }
             match self.ws.poll_ready_unpin(cx) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Err(self.classify(e)),
                 Poll::Pending => return Ok(false),
             }
-            let command = match commands.poll_recv(cx) {
-                Poll::Ready(Some(c)) => c,
-                Poll::Ready(None) => {
-                    self.commands = None;
-                    return Ok(false);
-                }
-                Poll::Pending => return Ok(false),
+            let Some(command) = self.pending.pop_front() else {
+                return Ok(false);
             };
             match command {
                 // After a Close was sent or received, data is discarded (still counted).
@@ -302,10 +313,9 @@ impl Session<'_> {
             };
             match message {
                 WsMessage::Text(t) => {
-                    let text = String::from_utf8(Vec::from(bytes::Bytes::from(t)))
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                    self.shared
-                        .emit(Happening::Message(MessageData::Text(text)));
+                    // tungstenite validated the UTF-8 already: copy, do not check again.
+                    let text = String::from(t.as_str());
+                    self.shared.emit(Happening::Message(MessageData::Text(text)));
                 }
                 WsMessage::Binary(b) => {
                     self.shared.emit(Happening::Message(MessageData::Binary(b)))

@@ -2,6 +2,7 @@
 
 mod connection;
 mod handshake;
+mod queue;
 mod read_buffer;
 mod runtime;
 mod tls;
@@ -9,7 +10,7 @@ mod url;
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use self::queue::Queue;
 
 use self::connection::Command;
 use crate::dispatch::Shared;
@@ -21,21 +22,27 @@ pub(crate) use runtime::block_on_completion;
 
 /// The handle's side of the connection task.
 pub(crate) struct Connection {
-    commands: UnboundedSender<Command>,
+    commands: Arc<Queue<Command>>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.commands.close();
+    }
 }
 
 impl Connection {
     pub(crate) fn send(&self, message: Message) {
         // If the task has ended the socket is closing or closed: the data is discarded.
-        let _ = self.commands.send(Command::Send(message));
+        self.commands.push(Command::Send(message));
     }
 
     pub(crate) fn close(&self, frame: Option<(u16, String)>) {
-        let _ = self.commands.send(Command::Close(frame));
+        self.commands.push(Command::Close(frame));
     }
 
     pub(crate) fn fail(&self, cause: ErrorCause) {
-        let _ = self.commands.send(Command::Fail(cause));
+        self.commands.push(Command::Fail(cause));
     }
 }
 
@@ -49,9 +56,9 @@ pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection),
         target.origin.clone(),
         options.max_buffered_amount,
     ));
-    let (tx, rx) = unbounded_channel();
-    runtime::handle().spawn(connection::run(shared.clone(), target, options, rx));
-    Ok((shared, Connection { commands: tx }))
+    let queue = Arc::new(Queue::new());
+    runtime::handle().spawn(connection::run(shared.clone(), target, options, queue.clone()));
+    Ok((shared, Connection { commands: queue }))
 }
 
 /// Extra headers must be valid HTTP and must not touch what the protocol controls.
