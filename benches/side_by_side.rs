@@ -75,7 +75,14 @@ fn main() {
     let wants = |w: &str| only.as_deref().is_none_or(|o| w.starts_with(o));
     let cpu = arg_value(&args, "--cpu").unwrap_or(0);
     pin_to_cpu(cpu);
-    let (mut server, url) = spawn_server();
+    // SIDE_BY_SIDE_URL points at an echo server started separately (for profiling one side).
+    let (mut server, url) = match std::env::var("SIDE_BY_SIDE_URL") {
+        Ok(url) => (None, url),
+        Err(_) => {
+            let (child, url) = spawn_server();
+            (Some(child), url)
+        }
+    };
     let mut results = Results::default();
     for run in 0..sizes.runs {
         eprintln!("run {}/{}", run + 1, sizes.runs);
@@ -135,8 +142,10 @@ fn main() {
             }
         }
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    if let Some(server) = &mut server {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
     let table = results.table();
     println!("{table}");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");

@@ -193,6 +193,21 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        self.commands.set_active(true);
+        let result = self.work(cx);
+        self.commands.set_active(false);
+        if result.is_pending() && self.commands_open && self.pending.is_empty() {
+            // Sleep only if nothing was queued meanwhile; else come straight back.
+            match self.commands.poll_take(cx, &mut self.pending) {
+                Poll::Ready(true) => self.commands_open = false,
+                Poll::Ready(false) => cx.waker().wake_by_ref(),
+                Poll::Pending => {}
+            }
+        }
+        result
+    }
+
+    fn work(&mut self, cx: &mut Context<'_>) -> Poll<End> {
         // Alternate: feed what was queued (including what listeners just sent), then read one
         // message and dispatch it. Replies thus join the same write batch, and a message the
         // listener sent leaves the queue before the next frame is buffered.
@@ -210,6 +225,11 @@ impl Session<'_> {
                     break;
                 }
             }
+        }
+        // Replies to the last message read.
+        match self.poll_commands(cx) {
+            Ok(full) => more |= full,
+            Err(end) => return Poll::Ready(end),
         }
         if self.need_flush {
             match self.ws.poll_flush_unpin(cx) {
@@ -242,9 +262,7 @@ impl Session<'_> {
     /// `Ok(true)` if it stopped after a full batch with more possibly queued.
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
         if self.pending.is_empty() && self.commands_open {
-            if let Poll::Ready(true) = self.commands.poll_take(cx, &mut self.pending) {
-                self.commands_open = false;
-            }
+            self.commands.try_take(&mut self.pending);
         }
         for _ in 0..BATCH {
             if self.pending.is_empty() {

@@ -1,6 +1,7 @@
 //! The queue from the handle to the connection task: `send()` pushes, the task takes the whole
-//! queue in one lock per batch. A mutex-protected `VecDeque` and one waker: cheaper per
-//! message than a general-purpose channel, and the task drains everything at once.
+//! queue in one lock per batch. Cheaper per message than a general-purpose channel: while the
+//! task is running (for instance dispatching the message whose listener sends a reply) a push
+//! does not wake it, since the task looks at the queue again before it sleeps.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +14,11 @@ use crate::listeners::lock;
 
 pub(crate) struct Queue<T> {
     items: Mutex<VecDeque<T>>,
+    /// True while `items` may be non-empty (a lock-free check for the common empty case).
+    has_items: AtomicBool,
     waker: AtomicWaker,
+    /// The consumer is running and will check the queue before it sleeps.
+    active: AtomicBool,
     /// The sending side is gone.
     closed: AtomicBool,
     /// The receiving side is gone: pushes are dropped.
@@ -24,7 +29,9 @@ impl<T> Queue<T> {
     pub(crate) fn new() -> Self {
         Queue {
             items: Mutex::new(VecDeque::new()),
+            has_items: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            active: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
         }
@@ -34,8 +41,14 @@ impl<T> Queue<T> {
         if self.stopped.load(Ordering::Acquire) {
             return;
         }
-        lock(&self.items).push_back(item);
-        self.waker.wake();
+        {
+            let mut items = lock(&self.items);
+            items.push_back(item);
+            self.has_items.store(true, Ordering::SeqCst);
+        }
+        if !self.active.load(Ordering::SeqCst) {
+            self.waker.wake();
+        }
     }
 
     /// The receiver is gone: drop what is queued and whatever comes later.
@@ -47,29 +60,22 @@ impl<T> Queue<T> {
 
     /// No more items will be pushed.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.closed.store(true, Ordering::SeqCst);
         self.waker.wake();
     }
 
-    /// Moves every queued item to the end of `out`. `Ready(true)` once the queue is closed
-    /// and empty; `Ready(false)` when items were taken; `Pending` when there were none.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
-        if self.take(out) {
-            return Poll::Ready(false);
-        }
-        self.waker.register(cx.waker());
-        // Check again: an item pushed before the registration would have found no waker.
-        if self.take(out) {
-            return Poll::Ready(false);
-        }
-        if self.closed.load(Ordering::Acquire) {
-            return Poll::Ready(!self.take(out));
-        }
-        Poll::Pending
+    /// The consumer starts (`true`) or is about to stop (`false`) running.
+    pub(crate) fn set_active(&self, active: bool) {
+        self.active.store(active, Ordering::SeqCst);
     }
 
-    fn take(&self, out: &mut VecDeque<T>) -> bool {
+    /// Moves every queued item to the end of `out`, without registering for wake-ups.
+    pub(crate) fn try_take(&self, out: &mut VecDeque<T>) -> bool {
+        if !self.has_items.load(Ordering::SeqCst) {
+            return false;
+        }
         let mut items = lock(&self.items);
+        self.has_items.store(false, Ordering::SeqCst);
         if items.is_empty() {
             return false;
         }
@@ -79,6 +85,19 @@ impl<T> Queue<T> {
             out.extend(items.drain(..));
         }
         true
+    }
+
+    /// Like `try_take`, but registers for a wake-up when there is nothing. `Ready(true)` once
+    /// the queue is closed and empty; `Ready(false)` when items were taken.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
+        self.waker.register(cx.waker());
+        if self.try_take(out) {
+            return Poll::Ready(false);
+        }
+        if self.closed.load(Ordering::SeqCst) {
+            return Poll::Ready(!self.try_take(out));
+        }
+        Poll::Pending
     }
 
     /// Waits for the next item; `None` once the queue is closed and empty.
@@ -91,5 +110,36 @@ impl<T> Queue<T> {
                 return None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_item_is_lost_between_producer_and_sleeping_consumer() {
+        let q = Arc::new(Queue::new());
+        let producer = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                for i in 0..100_000u32 {
+                    q.push(i);
+                    if i % 1000 == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+                q.close();
+            })
+        };
+        let mut buffer = VecDeque::new();
+        let mut expected = 0;
+        while let Some(i) = q.next(&mut buffer).await {
+            assert_eq!(i, expected);
+            expected += 1;
+        }
+        assert_eq!(expected, 100_000);
+        producer.join().unwrap();
     }
 }
