@@ -62,6 +62,8 @@ struct Queue {
     finished: bool,
     ever_listened: [bool; 4],
     held: [VecDeque<AnyEvent>; 4],
+    /// Under the same lock as the queue: one lock per event finds both.
+    registry: Registry,
 }
 
 /// The state of one socket that outlives any one handle.
@@ -75,7 +77,6 @@ pub(crate) struct Shared {
     pub(crate) binary_type: AtomicU8,
     negotiated: Mutex<(String, String)>,
     queue: Mutex<Queue>,
-    pub(crate) registry: Mutex<Registry>,
     pub(crate) opened: Completion<Result<(), CloseEvent>>,
     pub(crate) closed: Completion<CloseEvent>,
 }
@@ -91,7 +92,6 @@ impl Shared {
             binary_type: AtomicU8::new(0),
             negotiated: Mutex::new((String::new(), String::new())),
             queue: Mutex::new(Queue::default()),
-            registry: Mutex::new(Registry::default()),
             opened: Completion::new(),
             closed: Completion::new(),
         }
@@ -121,16 +121,36 @@ impl Shared {
         self.enqueue(Item::Happen(happening));
     }
 
-    /// Called after a listener of `ty` was registered.
-    pub(crate) fn listener_added(&self, ty: EventType) {
-        let release = {
+    /// Changes the registry. `Some(ty)` from `change` means a listener of `ty` was
+    /// registered: what was held for that type is then delivered. What `change` returns
+    /// besides is dropped outside the lock.
+    pub(crate) fn with_registry<R>(
+        &self,
+        change: impl FnOnce(&mut Registry) -> (Option<EventType>, R),
+    ) -> R {
+        let (release, result) = {
             let mut q = lock(&self.queue);
-            q.ever_listened[ty.index()] = true;
-            !q.held[ty.index()].is_empty() || q.finished
+            let (added, result) = change(&mut q.registry);
+            let release = added.filter(|ty| {
+                q.ever_listened[ty.index()] = true;
+                !q.held[ty.index()].is_empty() || q.finished
+            });
+            (release, result)
         };
-        if release {
+        if let Some(ty) = release {
             self.enqueue(Item::Release(ty));
         }
+        result
+    }
+
+    /// True if any listener or `on*` slot is registered.
+    pub(crate) fn has_listeners(&self) -> bool {
+        !lock(&self.queue).registry.is_empty()
+    }
+
+    fn remove_cell(&self, id: u64) {
+        let removed = lock(&self.queue).registry.remove_cell(id);
+        drop(removed);
     }
 
     fn enqueue(&self, item: Item) {
@@ -146,7 +166,7 @@ impl Shared {
             self.next_delivery(&mut q, item)
         };
         if let Some((event, snapshot)) = first {
-            deliver(&snapshot, &event, &self.registry);
+            deliver(&snapshot, &event, &|id| self.remove_cell(id));
             self.settle(&event);
         }
         self.run();
@@ -159,14 +179,11 @@ impl Shared {
                 let mut q = lock(&self.queue);
                 let Some(item) = q.items.pop_front() else {
                     q.running = false;
-                    let finished = q.finished;
+                    // Once the socket is closed, drop the listeners (and the handles they
+                    // hold) outside the lock.
+                    let lists = if q.finished { q.registry.take_all() } else { Vec::new() };
                     drop(q);
-                    if finished {
-                        // The socket is closed: drop the listeners (and the handles they hold)
-                        // outside every lock.
-                        let lists = lock(&self.registry).take_all();
-                        drop(lists);
-                    }
+                    drop(lists);
                     return;
                 };
                 match self.next_delivery(&mut q, item) {
@@ -174,7 +191,7 @@ impl Shared {
                     None => continue,
                 }
             };
-            deliver(&snapshot, &event, &self.registry);
+            deliver(&snapshot, &event, &|id| self.remove_cell(id));
             self.settle(&event);
         }
     }
@@ -215,7 +232,7 @@ impl Shared {
                 return None;
             }
         };
-        let snapshot = lock(&self.registry).snapshot(event.event_type());
+        let snapshot = q.registry.snapshot(event.event_type());
         Some((event, snapshot))
     }
 

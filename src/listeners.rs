@@ -51,39 +51,33 @@ pub(crate) struct Cell {
     slot: bool,
     once: bool,
     removed: AtomicBool,
-    /// Taken out while the callback runs, so the callback may replace or clear its own slot.
+    /// Locked while the callback runs (only the dispatcher calls it, one event at a time).
     callback: Mutex<Option<Callback>>,
 }
 
 impl Cell {
+    fn new(id: u64, slot: bool, once: bool, callback: Callback) -> Arc<Cell> {
+        let callback = Mutex::new(Some(callback));
+        Arc::new(Cell { id, slot, once, removed: AtomicBool::new(false), callback })
+    }
+
     /// Calls the callback unless the listener was removed; a panicking listener is reported
-    /// and the dispatch goes on, as a throwing JavaScript listener would.
-    fn call(&self, event: &AnyEvent, registry: &Mutex<Registry>) {
+    /// and the dispatch goes on, as a throwing JavaScript listener would. `remove` takes a
+    /// `once` listener out of the registry before its call.
+    fn call(&self, event: &AnyEvent, remove: &dyn Fn(u64)) {
         if self.once {
             if self.removed.swap(true, Ordering::AcqRel) {
                 return;
             }
-            let removed = lock(registry).remove_cell(self.id);
-            drop(removed);
+            remove(self.id);
         } else if self.removed.load(Ordering::Acquire) {
             return;
         }
-        let Some(mut callback) = lock(&self.callback).take() else {
-            return;
-        };
-        if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-            tracing::error!(
-                event = event.event_type().as_str(),
-                "a WebSocket listener panicked"
-            );
-        }
-        let mut slot = lock(&self.callback);
-        if slot.is_none() && !self.removed.load(Ordering::Acquire) {
-            *slot = Some(callback);
-        } else {
-            // Replaced or removed while running: drop the old callback outside the lock.
-            drop(slot);
-            drop(callback);
+        let mut callback = lock(&self.callback);
+        if let Some(callback) = callback.as_mut() {
+            if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
+                tracing::error!(event = event.event_type().as_str(), "a WebSocket listener panicked");
+            }
         }
     }
 }
@@ -107,15 +101,31 @@ impl Registry {
         ListenerId(id)
     }
 
-    /// Sets the `on*` slot: in place if it is set, else at the end. Returns the callback it
-    /// replaced, to be dropped outside the lock.
-    pub(crate) fn set_slot(&mut self, ty: EventType, callback: Callback) -> Option<Callback> {
-        if let Some(cell) = self.lists[ty.index()].iter().find(|c| c.slot) {
-            return lock(&cell.callback).replace(callback);
+    /// Sets the `on*` slot: in place if it is set, else at the end. Returns what it replaced,
+    /// to be dropped outside the lock.
+    pub(crate) fn set_slot(&mut self, ty: EventType, callback: Callback) -> Option<Replaced> {
+        let list = &mut self.lists[ty.index()];
+        if let Some(pos) = list.iter().position(|c| c.slot) {
+            let cell = list[pos].clone();
+            let replaced = match cell.callback.try_lock() {
+                Ok(mut current) => Ok(current.replace(callback).map(Replaced::Callback)),
+                Err(_) => Err(callback),
+            };
+            return match replaced {
+                Ok(old) => old,
+                // The slot's callback is running (it may be replacing itself): put a new cell
+                // in its place; the running one is marked removed.
+                Err(callback) => {
+                    let new = Cell::new(cell.id, true, false, callback);
+                    let old = std::mem::replace(&mut Arc::make_mut(list)[pos], new);
+                    old.removed.store(true, Ordering::Release);
+                    Some(Replaced::Cell(old))
+                }
+            };
         }
         self.next_id += 1;
         let id = self.next_id;
-        self.push(ty, id, true, false, callback);
+        Arc::make_mut(list).push(Cell::new(id, true, false, callback));
         None
     }
 
@@ -138,7 +148,7 @@ impl Registry {
         self.remove_cell(id.0)
     }
 
-    fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
+    pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
         for list in &mut self.lists {
             if let Some(pos) = list.iter().position(|c| c.id == id) {
                 let cell = Arc::make_mut(list).remove(pos);
@@ -150,14 +160,7 @@ impl Registry {
     }
 
     fn push(&mut self, ty: EventType, id: u64, slot: bool, once: bool, callback: Callback) {
-        let cell = Cell {
-            id,
-            slot,
-            once,
-            removed: AtomicBool::new(false),
-            callback: Mutex::new(Some(callback)),
-        };
-        Arc::make_mut(&mut self.lists[ty.index()]).push(Arc::new(cell));
+        Arc::make_mut(&mut self.lists[ty.index()]).push(Cell::new(id, slot, once, callback));
     }
 
     /// The listeners an event of this type goes to, as they are now.
@@ -176,10 +179,16 @@ impl Registry {
     }
 }
 
+/// What `set_slot` replaced.
+pub(crate) enum Replaced {
+    Callback(#[allow(dead_code)] Callback),
+    Cell(#[allow(dead_code)] Arc<Cell>),
+}
+
 /// Calls a snapshot's listeners in order.
-pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, registry: &Mutex<Registry>) {
+pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, remove: &dyn Fn(u64)) {
     for cell in snapshot.iter() {
-        cell.call(event, registry);
+        cell.call(event, remove);
     }
 }
 

@@ -8,7 +8,7 @@ use crate::backend;
 use crate::dispatch::Shared;
 use crate::error::{Error, ErrorCause};
 use crate::event::{kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, MessageEvent};
-use crate::listeners::{lock, Callback, ListenerId, ListenerOptions};
+use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
 use crate::options::Options;
 
@@ -133,7 +133,7 @@ struct Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if !lock(&self.shared.registry).is_empty() {
+        if self.shared.has_listeners() {
             return;
         }
         match self.shared.ready_state() {
@@ -423,9 +423,9 @@ impl WebSocket {
         listener: impl FnMut(&K::Event) + MaybeSend + 'static,
         options: ListenerOptions,
     ) -> ListenerId {
-        let id = lock(&self.shared().registry).add(K::TYPE, erase::<K>(listener), options.once);
-        self.shared().listener_added(K::TYPE);
-        id
+        let callback = erase::<K>(listener);
+        self.shared()
+            .with_registry(|r| (Some(K::TYPE), r.add(K::TYPE, callback, options.once)))
     }
 
     /// `removeEventListener`: true if the listener was registered. A listener removed during
@@ -440,18 +440,18 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn remove_event_listener(&self, id: ListenerId) -> bool {
-        let removed = lock(&self.shared().registry).remove(id);
+        let removed = self.shared().with_registry(|r| (None, r.remove(id)));
         removed.is_some()
     }
 
     fn set_slot<K: EventKind>(&self, listener: impl FnMut(&K::Event) + MaybeSend + 'static) {
-        let old = lock(&self.shared().registry).set_slot(K::TYPE, erase::<K>(listener));
+        let callback = erase::<K>(listener);
+        let old = self.shared().with_registry(|r| (Some(K::TYPE), r.set_slot(K::TYPE, callback)));
         drop(old);
-        self.shared().listener_added(K::TYPE);
     }
 
     fn clear_slot<K: EventKind>(&self) {
-        let old = lock(&self.shared().registry).clear_slot(K::TYPE);
+        let old = self.shared().with_registry(|r| (None, r.clear_slot(K::TYPE)));
         drop(old);
     }
 

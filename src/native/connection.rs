@@ -231,7 +231,9 @@ impl Session<'_> {
             Ok(full) => more |= full,
             Err(end) => return Poll::Ready(end),
         }
-        if self.need_flush {
+        // With more to read right away, leave the flush to the end of the burst (tungstenite
+        // writes on its own once 128 KiB are buffered): fewer, larger writes.
+        if self.need_flush && !more {
             match self.ws.poll_flush_unpin(cx) {
                 Poll::Ready(Ok(())) => {
                     self.need_flush = false;
