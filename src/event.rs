@@ -90,6 +90,114 @@ impl ErrorEvent {
     }
 }
 
+/// Received text: UTF-8 held in [`Bytes`], so a text frame reaches the listener without a copy.
+/// It derefs to `str`; `to_string()`/`String::from` make an owned `String`.
+///
+/// ```
+/// use isows::Text;
+/// let t = Text::from("héllo");
+/// assert_eq!(&*t, "héllo");
+/// assert!(t.starts_with("hé"));
+/// assert_eq!(String::from(t), "héllo");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Text(Bytes);
+
+impl Text {
+    /// The text as a `&str`.
+    ///
+    /// ```
+    /// assert_eq!(isows::Text::from("a").as_str(), "a");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        // SAFETY: every constructor takes text that is already valid UTF-8 (`String`, `&str`,
+        // or a frame tungstenite validated), and the bytes are never changed.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+
+    /// The UTF-8 bytes, shared without a copy.
+    ///
+    /// ```
+    /// assert_eq!(isows::Text::from("a").into_bytes(), isows::Bytes::from_static(b"a"));
+    /// ```
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// Wraps bytes that the caller has checked are UTF-8.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn from_utf8_unchecked(bytes: Bytes) -> Self {
+        Text(bytes)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Bytes::from(s))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> Self {
+        t.as_str().to_owned()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// The payload of a message: text frames give `Text`, binary frames give `Binary` (whatever
 /// `binaryType` is).
 ///
@@ -102,7 +210,7 @@ impl ErrorEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageData {
     /// A text message.
-    Text(String),
+    Text(Text),
     /// A binary message (`ArrayBuffer`/`Blob` in JavaScript).
     Binary(Bytes),
 }
@@ -148,7 +256,7 @@ impl MessageData {
     /// True for an empty message.
     ///
     /// ```
-    /// assert!(isows::MessageData::Text(String::new()).is_empty());
+    /// assert!(isows::MessageData::Text("".into()).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0

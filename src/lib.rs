@@ -53,7 +53,7 @@ use native as backend;
 pub use dispatch::HELD_MESSAGE_LIMIT;
 pub use error::{Error, ErrorCause};
 pub use event::{
-    kind, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageData, MessageEvent,
+    kind, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageData, MessageEvent, Text,
 };
 pub use listeners::{ListenerId, ListenerOptions};
 pub use message::Message;

@@ -23,7 +23,7 @@ use super::queue::Queue;
 use super::url::Target;
 use crate::dispatch::{Happening, Shared};
 use crate::error::ErrorCause;
-use crate::event::{CloseEvent, MessageData};
+use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
 use crate::options::Options;
 
@@ -333,8 +333,8 @@ impl Session<'_> {
             };
             match message {
                 WsMessage::Text(t) => {
-                    // tungstenite validated the UTF-8 already: copy, do not check again.
-                    let text = String::from(t.as_str());
+                    // tungstenite validated the UTF-8: hand its bytes over without a copy.
+                    let text = Text::from_utf8_unchecked(t.into());
                     self.shared.emit(Happening::Message(MessageData::Text(text)));
                 }
                 WsMessage::Binary(b) => {

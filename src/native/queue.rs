@@ -44,7 +44,10 @@ impl<T> Queue<T> {
         {
             let mut items = lock(&self.items);
             items.push_back(item);
-            self.has_items.store(true, Ordering::SeqCst);
+            // Already true for every push after the first of a batch: skip the costly store.
+            if !self.has_items.load(Ordering::Relaxed) {
+                self.has_items.store(true, Ordering::SeqCst);
+            }
         }
         if !self.active.load(Ordering::SeqCst) {
             self.waker.wake();
