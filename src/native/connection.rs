@@ -4,6 +4,7 @@
 //! the user sends nothing), runs the close timers, and reports what happened to the
 //! dispatcher.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -43,6 +44,27 @@ pub(crate) enum Command {
     /// Fail the connection: `close()` while CONNECTING (or the last handle dropped then), or
     /// the send buffer is full.
     Fail(ErrorCause),
+}
+
+thread_local! {
+    /// While a connection task dispatches an event on this thread: the address of its command
+    /// queue and what that socket's listeners send meanwhile. Those sends skip the queue's
+    /// lock; the task takes them right after the dispatch, behind what the queue holds.
+    static OUTBOX: RefCell<(usize, Vec<Command>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// Takes `command` into this thread's outbox if `queue` is the one dispatching here, else
+/// gives it back.
+pub(crate) fn outbox_push(queue: &Arc<Queue<Command>>, command: Command) -> Option<Command> {
+    OUTBOX.with(|o| {
+        let mut o = o.borrow_mut();
+        if o.0 == Arc::as_ptr(queue) as usize {
+            o.1.push(command);
+            None
+        } else {
+            Some(command)
+        }
+    })
 }
 
 /// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
@@ -335,11 +357,9 @@ impl Session<'_> {
                 WsMessage::Text(t) => {
                     // tungstenite validated the UTF-8: hand its bytes over without a copy.
                     let text = Text::from_utf8_unchecked(t.into());
-                    self.shared.emit(Happening::Message(MessageData::Text(text)));
+                    self.dispatch(Happening::Message(MessageData::Text(text)));
                 }
-                WsMessage::Binary(b) => {
-                    self.shared.emit(Happening::Message(MessageData::Binary(b)))
-                }
+                WsMessage::Binary(b) => self.dispatch(Happening::Message(MessageData::Binary(b))),
                 // tungstenite queued the Pong; make sure it is flushed.
                 WsMessage::Ping(_) => self.need_flush = true,
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -351,6 +371,22 @@ impl Session<'_> {
             }
         }
         Poll::Ready(None)
+    }
+
+    /// Emits a message, collecting what its listeners send on this thread.
+    fn dispatch(&mut self, happening: Happening) {
+        let me = Arc::as_ptr(&self.commands) as usize;
+        OUTBOX.with(|o| o.borrow_mut().0 = me);
+        self.shared.emit(happening);
+        OUTBOX.with(|o| {
+            let mut o = o.borrow_mut();
+            o.0 = 0;
+            if !o.1.is_empty() {
+                // Whatever reached the queue first goes first.
+                self.commands.try_take(&mut self.pending);
+                self.pending.extend(o.1.drain(..));
+            }
+        });
     }
 
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {

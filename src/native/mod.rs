@@ -34,15 +34,23 @@ impl Drop for Connection {
 impl Connection {
     pub(crate) fn send(&self, message: Message) {
         // If the task has ended the socket is closing or closed: the data is discarded.
-        self.commands.push(Command::Send(message));
+        self.push(Command::Send(message));
+    }
+
+    /// Queues a command; from a listener that this socket's task is running, through the
+    /// task's outbox (no lock), so that the order of calls is kept either way.
+    fn push(&self, command: Command) {
+        if let Some(command) = connection::outbox_push(&self.commands, command) {
+            self.commands.push(command);
+        }
     }
 
     pub(crate) fn close(&self, frame: Option<(u16, String)>) {
-        self.commands.push(Command::Close(frame));
+        self.push(Command::Close(frame));
     }
 
     pub(crate) fn fail(&self, cause: ErrorCause) {
-        self.commands.push(Command::Fail(cause));
+        self.push(Command::Fail(cause));
     }
 }
 

@@ -381,3 +381,21 @@ async fn s_16_send_buffer_full_fails_the_connection() {
         "the third would overflow: not counted, socket closing"
     );
 }
+
+#[tokio::test]
+async fn send_then_close_from_a_message_listener_keeps_the_order() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    let w = ws.clone();
+    ws.set_onopen(move |_| w.send("first").unwrap());
+    let w = ws.clone();
+    ws.set_onmessage(move |_| {
+        w.send(vec![3u8; 70_000]).unwrap();
+        w.close_with(4000, "done").unwrap();
+        w.send("discarded").unwrap();
+    });
+    within(10, "close", ws.closed()).await;
+    let log = server.wait_for_frame(|f| f.is_close()).await;
+    let kinds: Vec<(u8, usize)> = log.frames.iter().map(|f| (f.opcode, f.payload.len())).collect();
+    assert_eq!(kinds, [(1, 5), (2, 70_000), (8, 6)]);
+}
