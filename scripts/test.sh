@@ -34,5 +34,8 @@ printf '%s\n' "$out"
 expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection closed.'
 [ "$out" = "$expected" ] || { echo "echo_client printed something else"; exit 1; }
 
+step "benchmark smoke run (small counts; verifies every echo, times nothing)"
+cargo bench --locked --bench side_by_side -- --quick
+
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast
