@@ -38,6 +38,7 @@ pub(crate) enum Happening {
     /// A whole message arrived.
     Message(MessageData),
     /// The server's Close frame arrived (no event; readyState becomes CLOSING).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     Closing,
     /// The connection was failed.
     Error(ErrorCause),
@@ -71,8 +72,10 @@ pub(crate) struct Shared {
     pub(crate) url: String,
     pub(crate) origin: Arc<str>,
     ready_state: AtomicU8,
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) buffered_amount: AtomicU64,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) max_buffered_amount: Option<u64>,
     pub(crate) binary_type: AtomicU8,
     negotiated: Mutex<(String, String)>,
@@ -108,10 +111,12 @@ impl Shared {
             .is_ok()
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn protocol(&self) -> String {
         lock(&self.negotiated).0.clone()
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn extensions(&self) -> String {
         lock(&self.negotiated).1.clone()
     }
@@ -181,7 +186,11 @@ impl Shared {
                     q.running = false;
                     // Once the socket is closed, drop the listeners (and the handles they
                     // hold) outside the lock.
-                    let lists = if q.finished { q.registry.take_all() } else { Vec::new() };
+                    let lists = if q.finished {
+                        q.registry.take_all()
+                    } else {
+                        Vec::new()
+                    };
                     drop(q);
                     drop(lists);
                     return;

@@ -107,6 +107,8 @@ pub enum ErrorCause {
     ClosedBeforeOpen,
     /// The connection task stopped without finishing (its runtime shut down).
     Aborted,
+    /// The browser reported an error; it gives no detail (wasm32).
+    Browser,
 }
 
 impl fmt::Display for ErrorCause {
@@ -131,6 +133,7 @@ impl fmt::Display for ErrorCause {
                 )
             }
             ErrorCause::Aborted => write!(f, "the connection task was stopped"),
+            ErrorCause::Browser => write!(f, "the browser reported an error (it gives no detail)"),
         }
     }
 }

@@ -349,6 +349,7 @@ impl CloseEvent {
         self.was_clean
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn abnormal() -> Self {
         CloseEvent {
             code: 1006,

@@ -34,6 +34,9 @@
 //! Events are delivered one at a time, in order; an event that happens before its type has
 //! a listener is held for the first one, so listeners set right after `new()` miss nothing.
 #![warn(missing_docs)]
+// On wasm32 listeners need not be `Send` and everything runs on one thread; the portable core
+// keeps `Arc` so that both backends share one code path.
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod completion;
 mod dispatch;
@@ -49,6 +52,12 @@ mod websocket;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 use native as backend;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+use wasm as backend;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::live_sockets;
 
 pub use dispatch::HELD_MESSAGE_LIMIT;
 pub use error::{Error, ErrorCause};

@@ -58,7 +58,13 @@ pub(crate) struct Cell {
 impl Cell {
     fn new(id: u64, slot: bool, once: bool, callback: Callback) -> Arc<Cell> {
         let callback = Mutex::new(Some(callback));
-        Arc::new(Cell { id, slot, once, removed: AtomicBool::new(false), callback })
+        Arc::new(Cell {
+            id,
+            slot,
+            once,
+            removed: AtomicBool::new(false),
+            callback,
+        })
     }
 
     /// Calls the callback unless the listener was removed; a panicking listener is reported
@@ -76,7 +82,10 @@ impl Cell {
         let mut callback = lock(&self.callback);
         if let Some(callback) = callback.as_mut() {
             if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-                tracing::error!(event = event.event_type().as_str(), "a WebSocket listener panicked");
+                tracing::error!(
+                    event = event.event_type().as_str(),
+                    "a WebSocket listener panicked"
+                );
             }
         }
     }

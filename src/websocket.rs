@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::backend;
 use crate::dispatch::Shared;
-use crate::error::{Error, ErrorCause};
+use crate::error::Error;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::error::ErrorCause;
 use crate::event::{kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, MessageEvent};
 use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
@@ -136,11 +138,14 @@ impl Drop for Handle {
         if self.shared.has_listeners() {
             return;
         }
+        #[cfg(not(target_arch = "wasm32"))]
         match self.shared.ready_state() {
             ReadyState::Open => self.conn.close(None),
             ReadyState::Connecting => self.conn.fail(ErrorCause::ClosedBeforeOpen),
             ReadyState::Closing | ReadyState::Closed => {}
         }
+        #[cfg(target_arch = "wasm32")]
+        let _ = self.conn.close(None);
     }
 }
 
@@ -239,6 +244,9 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn ready_state(&self) -> ReadyState {
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.ready_state();
+        #[cfg(not(target_arch = "wasm32"))]
         self.shared().ready_state()
     }
 
@@ -251,6 +259,9 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn buffered_amount(&self) -> u64 {
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.buffered_amount();
+        #[cfg(not(target_arch = "wasm32"))]
         self.shared().buffered_amount.load(Ordering::Acquire)
     }
 
@@ -262,6 +273,9 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn protocol(&self) -> String {
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.protocol();
+        #[cfg(not(target_arch = "wasm32"))]
         self.shared().protocol()
     }
 
@@ -273,6 +287,9 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn extensions(&self) -> String {
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.extensions();
+        #[cfg(not(target_arch = "wasm32"))]
         self.shared().extensions()
     }
 
@@ -315,13 +332,20 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn send(&self, data: impl Into<Message>) -> Result<(), Error> {
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.send(data.into());
+        #[cfg(not(target_arch = "wasm32"))]
+        self.send_native(data.into())
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn send_native(&self, message: Message) -> Result<(), Error> {
         let state = self.ready_state();
         if state == ReadyState::Connecting {
             return Err(Error::InvalidStateError(
                 "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.".into(),
             ));
         }
-        let message = data.into();
         let len = message.len() as u64;
         let shared = self.shared();
         if let (ReadyState::Open, Some(max)) = (state, shared.max_buffered_amount) {
@@ -353,6 +377,9 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn close(&self) {
+        #[cfg(target_arch = "wasm32")]
+        let _ = self.handle.conn.close(None);
+        #[cfg(not(target_arch = "wasm32"))]
         self.start_close(None);
     }
 
@@ -367,10 +394,16 @@ impl WebSocket {
     /// ```
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
         crate::validate::close_args(code, reason)?;
-        self.start_close(Some((code, reason.to_owned())));
-        Ok(())
+        #[cfg(target_arch = "wasm32")]
+        return self.handle.conn.close(Some((code, reason)));
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.start_close(Some((code, reason.to_owned())));
+            Ok(())
+        }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn start_close(&self, frame: Option<(u16, String)>) {
         let shared = self.shared();
         loop {
@@ -446,12 +479,16 @@ impl WebSocket {
 
     fn set_slot<K: EventKind>(&self, listener: impl FnMut(&K::Event) + MaybeSend + 'static) {
         let callback = erase::<K>(listener);
-        let old = self.shared().with_registry(|r| (Some(K::TYPE), r.set_slot(K::TYPE, callback)));
+        let old = self
+            .shared()
+            .with_registry(|r| (Some(K::TYPE), r.set_slot(K::TYPE, callback)));
         drop(old);
     }
 
     fn clear_slot<K: EventKind>(&self) {
-        let old = self.shared().with_registry(|r| (None, r.clear_slot(K::TYPE)));
+        let old = self
+            .shared()
+            .with_registry(|r| (None, r.clear_slot(K::TYPE)));
         drop(old);
     }
 

@@ -65,7 +65,12 @@ pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection),
         options.max_buffered_amount,
     ));
     let queue = Arc::new(Queue::new());
-    runtime::handle().spawn(connection::run(shared.clone(), target, options, queue.clone()));
+    runtime::handle().spawn(connection::run(
+        shared.clone(),
+        target,
+        options,
+        queue.clone(),
+    ));
     Ok((shared, Connection { commands: queue }))
 }
 

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The conformance suite: one test per catalog scenario (named after its id) that the native
 //! backend can express, against the test server in `tests/support/`.
 
@@ -15,4 +16,5 @@ mod lifecycle;
 mod protocols;
 mod send;
 mod setup;
+mod shared;
 mod tls;

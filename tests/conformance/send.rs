@@ -396,6 +396,10 @@ async fn send_then_close_from_a_message_listener_keeps_the_order() {
     });
     within(10, "close", ws.closed()).await;
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let kinds: Vec<(u8, usize)> = log.frames.iter().map(|f| (f.opcode, f.payload.len())).collect();
+    let kinds: Vec<(u8, usize)> = log
+        .frames
+        .iter()
+        .map(|f| (f.opcode, f.payload.len()))
+        .collect();
     assert_eq!(kinds, [(1, 5), (2, 70_000), (8, 6)]);
 }

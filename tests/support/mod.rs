@@ -21,6 +21,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpListener;
 
 pub use frames::{Frame, Op};
+#[allow(unused_imports)]
 pub use recorder::{record, Ev, Recorder};
 
 /// Any server-side stream (plain TCP or TLS).
@@ -80,8 +81,17 @@ impl TestServer {
         Self::start_with(Some(identity)).await
     }
 
+    /// A plain server on a given address (for the standalone `wpt_server` example).
+    pub async fn start_at(addr: &str) -> TestServer {
+        Self::start_on(addr, None).await
+    }
+
     async fn start_with(identity: Option<native_tls::Identity>) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on("127.0.0.1:0", identity).await
+    }
+
+    async fn start_on(addr: &str, identity: Option<native_tls::Identity>) -> TestServer {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let logs: Logs = Arc::default();
         let acceptor = identity.map(|id| {

@@ -1,0 +1,225 @@
+//! The wasm32 backend: the browser's own `WebSocket` through web-sys.
+//!
+//! The browser is the source of truth for `readyState`, `bufferedAmount`, URL parsing and
+//! close validation; its exceptions map to the same `Error` variants as natively. The listener
+//! registry and dispatcher are the portable ones, so `on*` slots, `add_event_listener`, `once`
+//! and DOM order behave identically on both backends. `binaryType` is `"arraybuffer"`
+//! underneath and binary messages arrive as `Bytes`.
+//!
+//! The four browser callbacks live in the socket and keep it alive until its `close` event
+//! (like a browser socket with listeners); then they are detached and dropped (no
+//! `Closure::forget`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    BinaryType, CloseEvent as JsCloseEvent, Event as JsEvent, MessageEvent as JsMessageEvent,
+};
+
+use crate::dispatch::{Happening, Shared};
+use crate::error::{Error, ErrorCause};
+use crate::event::{CloseEvent, MessageData, Text};
+use crate::message::Message;
+use crate::options::Options;
+use crate::websocket::ReadyState;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many sockets this crate has alive in the page (for leak checks): a socket is alive from
+/// `new()` until its `close` event has fired and its last handle is dropped.
+///
+/// ```no_run
+/// assert_eq!(isows::live_sockets(), 0);
+/// ```
+pub fn live_sockets() -> usize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+struct Callbacks {
+    _open: Closure<dyn FnMut(JsEvent)>,
+    _message: Closure<dyn FnMut(JsMessageEvent)>,
+    _error: Closure<dyn FnMut(JsEvent)>,
+    _close: Closure<dyn FnMut(JsCloseEvent)>,
+}
+
+struct Inner {
+    ws: web_sys::WebSocket,
+    callbacks: RefCell<Option<Callbacks>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Inner {
+    /// After `close`: detach the callbacks and drop them once the current one has returned.
+    fn release(&self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onclose(None);
+        let callbacks = self.callbacks.borrow_mut().take();
+        wasm_bindgen_futures::spawn_local(async move { drop(callbacks) });
+    }
+}
+
+/// The handle's side of the browser socket.
+pub(crate) struct Connection {
+    inner: Rc<Inner>,
+}
+
+/// Maps a browser exception to the `Error` variant of its DOMException name.
+fn dom_error(e: JsValue) -> Error {
+    let name = js_sys::Reflect::get(&e, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    let message = js_sys::Reflect::get(&e, &"message".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match name.as_deref() {
+        Some("SyntaxError") => Error::SyntaxError(message),
+        Some("InvalidStateError") => Error::InvalidStateError(message),
+        Some("InvalidAccessError") => Error::InvalidAccessError(message),
+        _ => Error::NotSupportedError(message),
+    }
+}
+
+/// `scheme://host[:port]` of a URL the browser serialized.
+fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://{host}")
+}
+
+pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
+    if let Some(name) = options.native_only.first() {
+        return Err(Error::NotSupportedError(format!(
+            "the builder option '{name}' is not available in the browser"
+        )));
+    }
+    // The constructor's order: the URL (the browser's parser), then the subprotocols (the
+    // same checks as natively: WPT wants case-insensitive duplicates rejected, Chromium does
+    // not), then the socket.
+    web_sys::Url::new(&options.url).map_err(|_| {
+        Error::SyntaxError(format!(
+            "Failed to construct 'WebSocket': The URL '{}' is invalid.",
+            options.url
+        ))
+    })?;
+    let protocols = crate::validate::protocols(&options.protocols)?;
+    let ws = if protocols.is_empty() {
+        web_sys::WebSocket::new(&options.url)
+    } else {
+        let protocols: Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+        web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols)
+    }
+    .map_err(dom_error)?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    let url = ws.url();
+    let origin = origin_of(&url);
+    let shared = Arc::new(Shared::new(url, origin, None));
+    LIVE.fetch_add(1, Ordering::SeqCst);
+    let inner = Rc::new(Inner {
+        ws,
+        callbacks: RefCell::new(None),
+    });
+
+    // Each callback holds the socket (`Rc<Inner>`) until `close` releases them.
+    let (s, i) = (shared.clone(), inner.clone());
+    let open = Closure::new(move |_: JsEvent| {
+        s.emit(Happening::Open {
+            protocol: i.ws.protocol(),
+            extensions: i.ws.extensions(),
+        });
+    });
+    let s = shared.clone();
+    let message = Closure::new(move |e: JsMessageEvent| {
+        let data = e.data();
+        let data = match data.as_string() {
+            Some(text) => MessageData::Text(Text::from(text)),
+            None => match data.dyn_into::<ArrayBuffer>() {
+                Ok(buffer) => MessageData::Binary(Uint8Array::new(&buffer).to_vec().into()),
+                Err(_) => return,
+            },
+        };
+        s.emit(Happening::Message(data));
+    });
+    let s = shared.clone();
+    let error = Closure::new(move |_: JsEvent| s.emit(Happening::Error(ErrorCause::Browser)));
+    let (s, i) = (shared.clone(), inner.clone());
+    let close = Closure::new(move |e: JsCloseEvent| {
+        s.emit(Happening::Close(CloseEvent {
+            code: e.code(),
+            reason: e.reason(),
+            was_clean: e.was_clean(),
+        }));
+        i.release();
+    });
+    let ws = &inner.ws;
+    ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    ws.set_onerror(Some(error.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+    *inner.callbacks.borrow_mut() = Some(Callbacks {
+        _open: open,
+        _message: message,
+        _error: error,
+        _close: close,
+    });
+    Ok((shared, Connection { inner }))
+}
+
+impl Connection {
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        ReadyState::from_u8(self.inner.ws.ready_state() as u8)
+    }
+
+    pub(crate) fn buffered_amount(&self) -> u64 {
+        u64::from(self.inner.ws.buffered_amount())
+    }
+
+    pub(crate) fn protocol(&self) -> String {
+        self.inner.ws.protocol()
+    }
+
+    pub(crate) fn extensions(&self) -> String {
+        self.inner.ws.extensions()
+    }
+
+    /// `send()`: the browser checks the state and counts `bufferedAmount`.
+    pub(crate) fn send(&self, message: Message) -> Result<(), Error> {
+        match message {
+            Message::Text(s) => self.inner.ws.send_with_str(&s),
+            Message::Binary(b) => self.inner.ws.send_with_u8_array(&b),
+        }
+        .map_err(dom_error)
+    }
+
+    /// `close()` / `close(code, reason)`: the browser validates and changes the state.
+    pub(crate) fn close(&self, frame: Option<(u16, &str)>) -> Result<(), Error> {
+        match frame {
+            None => self.inner.ws.close(),
+            Some((code, reason)) => self.inner.ws.close_with_code_and_reason(code, reason),
+        }
+        .map_err(dom_error)
+    }
+}
+
+/// Blocking waits cannot exist in a browser.
+pub(crate) fn block_on_completion<T>(_wait: impl FnOnce() -> T) -> Result<T, Error> {
+    Err(Error::NotSupportedError(
+        "a browser cannot block; use opened().await / closed().await".into(),
+    ))
+}

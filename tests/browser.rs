@@ -1,0 +1,127 @@
+//! The shared conformance bodies (`tests/shared/`) and the leak check, in headless Chromium
+//! (wasm-bindgen-test, `run_in_browser`). The server is `examples/wpt_server.rs`, started by
+//! `scripts/test.sh` at `ISOWS_TEST_SERVER` (compile time; default ws://127.0.0.1:18765).
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::*;
+
+#[path = "shared/mod.rs"]
+mod bodies;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const BASE: &str = match option_env!("ISOWS_TEST_SERVER") {
+    Some(url) => url,
+    None => "ws://127.0.0.1:18765",
+};
+
+macro_rules! shared_tests {
+    (sync: $($sync:ident),* ; async: $($name:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test]
+            fn $sync() {
+                bodies::$sync(BASE);
+            }
+        )*
+        $(
+            #[wasm_bindgen_test]
+            async fn $name() {
+                bodies::$name(BASE).await;
+            }
+        )*
+    };
+}
+
+shared_tests! {
+    sync: c_02_bad_schemes_are_syntax_errors, c_03_fragments_are_syntax_errors,
+        c_04_http_maps_to_ws, p_04_to_p_08_bad_protocols_are_syntax_errors,
+        cl_05_cl_08_close_argument_errors;
+    async: p_01_single_protocol, p_11_unrequested_protocol_fails, a_01_initial_state,
+        s_01_send_while_connecting, s_03_s_07_echo_and_buffered_amount, b_01_binary_round_trip,
+        cl_01_to_cl_04_close_codes, cl_13_close_while_connecting, cl_17_server_initiated_close,
+        cl_19_close_in_the_same_packet_as_the_101, cl_21_server_chosen_codes,
+        cl_22_abrupt_loss_is_close_1006_without_error, e_02_listener_order,
+        e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
+        f_02_non_101_status_fails, f_06_wrong_accept_key_fails,
+}
+
+#[wasm_bindgen_test]
+fn native_only_options_are_refused() {
+    let err = isows::WebSocket::builder(&format!("{BASE}/echo"))
+        .header("X-A", "b")
+        .connect()
+        .unwrap_err();
+    assert_eq!(err.name(), "NotSupportedError");
+    let ws = isows::WebSocket::new(&format!("{BASE}/echo")).unwrap();
+    assert_eq!(ws.wait_closed().unwrap_err().name(), "NotSupportedError");
+    ws.close();
+}
+
+/// The JS heap size (Chromium's `performance.memory.usedJSHeapSize`), after a forced GC when
+/// the page exposes `gc` (webdriver.json passes `--js-flags=--expose-gc`).
+fn js_heap_after_gc() -> Option<f64> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let global = js_sys::global();
+    if let Ok(gc) = js_sys::Reflect::get(&global, &"gc".into()) {
+        if let Some(gc) = gc.dyn_ref::<js_sys::Function>() {
+            let _ = gc.call0(&JsValue::NULL);
+        }
+    }
+    let performance = js_sys::Reflect::get(&global, &"performance".into()).ok()?;
+    let memory = js_sys::Reflect::get(&performance, &"memory".into()).ok()?;
+    js_sys::Reflect::get(&memory, &"usedJSHeapSize".into())
+        .ok()?
+        .as_f64()
+}
+
+/// 500 sockets opened, used and closed: every socket the crate allocated is freed (the live
+/// counter returns to zero) and the JS heap does not grow beyond a small bound.
+#[wasm_bindgen_test]
+async fn leak_check_500_sockets() {
+    // Warm up (first-use allocations), then measure.
+    run_sockets(20).await;
+    bodies::sleep_ms(50).await;
+    let before = js_heap_after_gc();
+    run_sockets(500).await;
+    // Callbacks are dropped in a microtask after `close`: wait for the counter (bounded).
+    for _ in 0..200 {
+        if isows::live_sockets() == 0 {
+            break;
+        }
+        bodies::sleep_ms(10).await;
+    }
+    assert_eq!(isows::live_sockets(), 0, "sockets still alive after close");
+    let after = js_heap_after_gc();
+    if let (Some(before), Some(after)) = (before, after) {
+        let growth = after - before;
+        web_sys_log(&format!(
+            "JS heap before {before} after {after} growth {growth}"
+        ));
+        assert!(
+            growth < 2_000_000.0,
+            "JS heap grew by {growth} bytes over 500 sockets"
+        );
+    }
+}
+
+fn web_sys_log(s: &str) {
+    wasm_bindgen_test::console_log!("{}", s);
+}
+
+async fn run_sockets(n: usize) {
+    for batch in 0..n.div_ceil(50) {
+        let mut logs = Vec::new();
+        for i in 0..50.min(n - batch * 50) {
+            let ws = isows::WebSocket::new(&format!("{BASE}/echo")).unwrap();
+            let w = ws.clone();
+            ws.set_onopen(move |_| w.send(format!("m{i}")).unwrap());
+            let w = ws.clone();
+            ws.set_onmessage(move |_| w.close());
+            logs.push(bodies::record(&ws));
+        }
+        for log in &logs {
+            let seen = bodies::until_close(log).await;
+            assert_eq!(bodies::names(&seen), ["open", "message", "close"]);
+        }
+    }
+}
