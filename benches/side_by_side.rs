@@ -11,745 +11,759 @@
 //! workload verifies every echo; a mismatch aborts the run. W4 runs each client in a fresh
 //! process so that RSS deltas are not hidden by memory the allocator kept from earlier work.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
-use isows::{MessageData, WebSocket};
-use tokio_tungstenite::tungstenite::Message;
-
-#[derive(Clone, Copy)]
-struct Sizes {
-    w1_round_trips: usize,
-    w1_warmup: usize,
-    w2_messages: usize,
-    w2_window: usize,
-    w3_total_bytes: usize,
-    w3_window: usize,
-    w4_connections: usize,
-    runs: usize,
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    native::main()
 }
 
-const FULL: Sizes = Sizes {
-    w1_round_trips: 20_000,
-    w1_warmup: 2_000,
-    w2_messages: 200_000,
-    w2_window: 1_000,
-    w3_total_bytes: 128 << 20,
-    w3_window: 4,
-    w4_connections: 10_000,
-    runs: 3,
-};
+/// Everything runs natively: the bench compiles to nothing on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
 
-const QUICK: Sizes = Sizes {
-    w1_round_trips: 300,
-    w1_warmup: 50,
-    w2_messages: 5_000,
-    w2_window: 100,
-    w3_total_bytes: 4 << 20,
-    w3_window: 4,
-    w4_connections: 100,
-    runs: 1,
-};
+    use futures_util::{FutureExt, SinkExt, StreamExt};
+    use isows::{MessageData, WebSocket};
+    use tokio_tungstenite::tungstenite::Message;
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("server") => return run_server(),
-        Some("w4") => return w4_child(&args[1], &args[2], args[3].parse().unwrap()),
-        _ => {}
+    #[derive(Clone, Copy)]
+    struct Sizes {
+        w1_round_trips: usize,
+        w1_warmup: usize,
+        w2_messages: usize,
+        w2_window: usize,
+        w3_total_bytes: usize,
+        w3_window: usize,
+        w4_connections: usize,
+        runs: usize,
     }
-    let quick = args.iter().any(|a| a == "--quick");
-    let mut sizes = if quick { QUICK } else { FULL };
-    if let Some(runs) = arg_value(&args, "--runs") {
-        sizes.runs = runs;
-    }
-    // `--only W3` runs the workloads whose name starts with that prefix.
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
-    let wants = |w: &str| only.as_deref().is_none_or(|o| w.starts_with(o));
-    let cpu = arg_value(&args, "--cpu").unwrap_or(0);
-    pin_to_cpu(cpu);
-    // SIDE_BY_SIDE_URL points at an echo server started separately (for profiling one side).
-    let (mut server, url) = match std::env::var("SIDE_BY_SIDE_URL") {
-        Ok(url) => (None, url),
-        Err(_) => {
-            let (child, url) = spawn_server();
-            (Some(child), url)
-        }
+
+    const FULL: Sizes = Sizes {
+        w1_round_trips: 20_000,
+        w1_warmup: 2_000,
+        w2_messages: 200_000,
+        w2_window: 1_000,
+        w3_total_bytes: 128 << 20,
+        w3_window: 4,
+        w4_connections: 10_000,
+        runs: 3,
     };
-    let mut results = Results::default();
-    for run in 0..sizes.runs {
-        eprintln!("run {}/{}", run + 1, sizes.runs);
-        // Alternate which client goes first, so warm-up effects fall on both.
-        let order: [bool; 2] = if run % 2 == 0 {
-            [false, true]
-        } else {
-            [true, false]
-        };
-        // `--client raw|isows` runs one client only (for profiling).
-        let client = args
+
+    const QUICK: Sizes = Sizes {
+        w1_round_trips: 300,
+        w1_warmup: 50,
+        w2_messages: 5_000,
+        w2_window: 100,
+        w3_total_bytes: 4 << 20,
+        w3_window: 4,
+        w4_connections: 100,
+        runs: 1,
+    };
+
+    pub fn main() {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match args.first().map(String::as_str) {
+            Some("server") => return run_server(),
+            Some("w4") => return w4_child(&args[1], &args[2], args[3].parse().unwrap()),
+            _ => {}
+        }
+        let quick = args.iter().any(|a| a == "--quick");
+        let mut sizes = if quick { QUICK } else { FULL };
+        if let Some(runs) = arg_value(&args, "--runs") {
+            sizes.runs = runs;
+        }
+        // `--only W3` runs the workloads whose name starts with that prefix.
+        let only = args
             .iter()
-            .position(|a| a == "--client")
+            .position(|a| a == "--only")
             .and_then(|i| args.get(i + 1))
             .cloned();
-        for isows in order {
-            if client.as_deref().is_some_and(|c| (c == "isows") != isows) {
-                continue;
+        let wants = |w: &str| only.as_deref().is_none_or(|o| w.starts_with(o));
+        let cpu = arg_value(&args, "--cpu").unwrap_or(0);
+        pin_to_cpu(cpu);
+        // SIDE_BY_SIDE_URL points at an echo server started separately (for profiling one side).
+        let (mut server, url) = match std::env::var("SIDE_BY_SIDE_URL") {
+            Ok(url) => (None, url),
+            Err(_) => {
+                let (child, url) = spawn_server();
+                (Some(child), url)
             }
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let who = if isows { "isows" } else { "raw" };
-            if wants("W1") {
-                let (p50, p99) = if isows {
-                    rt.block_on(w1_isows(&url, sizes))
-                } else {
-                    rt.block_on(w1_raw(&url, sizes))
-                };
-                results.push(who, "W1 p50 µs", p50);
-                results.push(who, "W1 p99 µs", p99);
-            }
-            if wants("W2") {
-                let (rate, cpu_us) = if isows {
-                    rt.block_on(w2_isows(&url, sizes))
-                } else {
-                    rt.block_on(w2_raw(&url, sizes))
-                };
-                results.push(who, "W2 msgs/s", rate);
-                results.push(who, "W2 client CPU µs/msg", cpu_us);
-            }
-            for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
-                if wants(label) {
-                    let mbs = if isows {
-                        rt.block_on(w3_isows(&url, sizes, size))
+        };
+        let mut results = Results::default();
+        for run in 0..sizes.runs {
+            eprintln!("run {}/{}", run + 1, sizes.runs);
+            // Alternate which client goes first, so warm-up effects fall on both.
+            let order: [bool; 2] = if run % 2 == 0 {
+                [false, true]
+            } else {
+                [true, false]
+            };
+            // `--client raw|isows` runs one client only (for profiling).
+            let client = args
+                .iter()
+                .position(|a| a == "--client")
+                .and_then(|i| args.get(i + 1))
+                .cloned();
+            for isows in order {
+                if client.as_deref().is_some_and(|c| (c == "isows") != isows) {
+                    continue;
+                }
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let who = if isows { "isows" } else { "raw" };
+                if wants("W1") {
+                    let (p50, p99) = if isows {
+                        rt.block_on(w1_isows(&url, sizes))
                     } else {
-                        rt.block_on(w3_raw(&url, sizes, size))
+                        rt.block_on(w1_raw(&url, sizes))
                     };
-                    results.push(who, label, mbs);
+                    results.push(who, "W1 p50 µs", p50);
+                    results.push(who, "W1 p99 µs", p99);
+                }
+                if wants("W2") {
+                    let (rate, cpu_us) = if isows {
+                        rt.block_on(w2_isows(&url, sizes))
+                    } else {
+                        rt.block_on(w2_raw(&url, sizes))
+                    };
+                    results.push(who, "W2 msgs/s", rate);
+                    results.push(who, "W2 client CPU µs/msg", cpu_us);
+                }
+                for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
+                    if wants(label) {
+                        let mbs = if isows {
+                            rt.block_on(w3_isows(&url, sizes, size))
+                        } else {
+                            rt.block_on(w3_raw(&url, sizes, size))
+                        };
+                        results.push(who, label, mbs);
+                    }
+                }
+                if wants("W4") {
+                    let (rss, connect_us) = w4_in_child(who, &url, sizes.w4_connections);
+                    results.push(who, "W4 RSS bytes/conn", rss);
+                    results.push(who, "W4 connect µs/conn", connect_us);
                 }
             }
-            if wants("W4") {
-                let (rss, connect_us) = w4_in_child(who, &url, sizes.w4_connections);
-                results.push(who, "W4 RSS bytes/conn", rss);
-                results.push(who, "W4 connect µs/conn", connect_us);
+        }
+        if let Some(server) = &mut server {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+        let table = results.table();
+        println!("{table}");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("side_by_side.md"), &table).unwrap();
+        std::fs::write(dir.join("side_by_side.svg"), results.svg()).unwrap();
+        eprintln!("wrote {}/side_by_side.{{md,svg}}", dir.display());
+    }
+
+    fn arg_value(args: &[String], name: &str) -> Option<usize> {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+    }
+
+    fn pin_to_cpu(cpu: usize) {
+        // SAFETY: a zeroed cpu_set_t is valid; CPU_SET and sched_setaffinity only touch it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                eprintln!("warning: could not pin to CPU {cpu}");
             }
         }
     }
-    if let Some(server) = &mut server {
-        let _ = server.kill();
-        let _ = server.wait();
+
+    /// Starts the echo server as a child process (it inherits the CPU pinning).
+    fn spawn_server() -> (Child, String) {
+        let exe = std::env::current_exe().unwrap();
+        let mut child = Command::new(exe)
+            .arg("server")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("LISTENING ")
+            .expect("server address")
+            .to_owned();
+        (child, format!("ws://{addr}/"))
     }
-    let table = results.table();
-    println!("{table}");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("side_by_side.md"), &table).unwrap();
-    std::fs::write(dir.join("side_by_side.svg"), results.svg()).unwrap();
-    eprintln!("wrote {}/side_by_side.{{md,svg}}", dir.display());
-}
 
-fn arg_value(args: &[String], name: &str) -> Option<usize> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-}
-
-fn pin_to_cpu(cpu: usize) {
-    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET and sched_setaffinity only touch it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
-            eprintln!("warning: could not pin to CPU {cpu}");
-        }
-    }
-}
-
-/// Starts the echo server as a child process (it inherits the CPU pinning).
-fn spawn_server() -> (Child, String) {
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .arg("server")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("LISTENING ")
-        .expect("server address")
-        .to_owned();
-    (child, format!("ws://{addr}/"))
-}
-
-/// The echo server: plain tokio-tungstenite, one task per connection.
-fn run_server() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        println!("LISTENING {}", listener.local_addr().unwrap());
-        std::io::stdout().flush().unwrap();
-        loop {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let _ = tcp.set_nodelay(true);
-            tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                let (mut sink, mut stream) = ws.split();
-                while let Some(Ok(first)) = stream.next().await {
-                    if !(first.is_text() || first.is_binary()) {
-                        continue;
-                    }
-                    if sink.feed(first).await.is_err() {
+    /// The echo server: plain tokio-tungstenite, one task per connection.
+    fn run_server() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            println!("LISTENING {}", listener.local_addr().unwrap());
+            std::io::stdout().flush().unwrap();
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let _ = tcp.set_nodelay(true);
+                tokio::spawn(async move {
+                    let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
                         return;
-                    }
-                    // Echo whatever else is ready, then flush once.
-                    while let Some(Some(Ok(m))) = stream.next().now_or_never() {
-                        if (m.is_text() || m.is_binary()) && sink.feed(m).await.is_err() {
+                    };
+                    let (mut sink, mut stream) = ws.split();
+                    while let Some(Ok(first)) = stream.next().await {
+                        if !(first.is_text() || first.is_binary()) {
+                            continue;
+                        }
+                        if sink.feed(first).await.is_err() {
+                            return;
+                        }
+                        // Echo whatever else is ready, then flush once.
+                        while let Some(Some(Ok(m))) = stream.next().now_or_never() {
+                            if (m.is_text() || m.is_binary()) && sink.feed(m).await.is_err() {
+                                return;
+                            }
+                        }
+                        if sink.flush().await.is_err() {
                             return;
                         }
                     }
-                    if sink.flush().await.is_err() {
-                        return;
+                });
+            }
+        });
+    }
+
+    /// The 32-byte text of message `i`: its number, zero-padded (cheap to make and check, so the
+    /// harness itself costs little next to what it measures).
+    fn payload_bytes(mut i: usize) -> [u8; 32] {
+        let mut b = [b'0'; 32];
+        let mut pos = 32;
+        while i > 0 {
+            pos -= 1;
+            b[pos] = b'0' + (i % 10) as u8;
+            i /= 10;
+        }
+        b
+    }
+
+    fn text_payload(i: usize) -> String {
+        String::from_utf8(payload_bytes(i).to_vec()).unwrap()
+    }
+
+    fn is_payload(text: Option<&str>, i: usize) -> bool {
+        text.is_some_and(|t| t.as_bytes() == payload_bytes(i))
+    }
+
+    fn percentile(sorted: &[f64], p: f64) -> f64 {
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    fn latencies(mut ns: Vec<u64>) -> (f64, f64) {
+        ns.sort_unstable();
+        let us: Vec<f64> = ns.iter().map(|&n| n as f64 / 1000.0).collect();
+        (percentile(&us, 0.50), percentile(&us, 0.99))
+    }
+
+    fn cpu_time() -> Duration {
+        // SAFETY: getrusage fills the struct it is given.
+        let usage = unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut u);
+            u
+        };
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+
+    // ---- W1: ping-pong, one 32-byte text in flight ----
+
+    async fn w1_raw(url: &str, s: Sizes) -> (f64, f64) {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let (mut sink, mut stream) = ws.split();
+        let mut lat = Vec::with_capacity(s.w1_round_trips);
+        for i in 0..s.w1_warmup + s.w1_round_trips {
+            let payload = text_payload(i);
+            let start = Instant::now();
+            sink.send(Message::Text(payload.clone().into()))
+                .await
+                .unwrap();
+            let reply = stream.next().await.unwrap().unwrap();
+            let elapsed = start.elapsed();
+            assert_eq!(reply.to_text().unwrap(), payload, "W1 raw: wrong echo");
+            if i >= s.w1_warmup {
+                lat.push(elapsed.as_nanos() as u64);
+            }
+        }
+        sink.close().await.unwrap();
+        latencies(lat)
+    }
+
+    struct W1 {
+        i: usize,
+        start: Instant,
+        lat: Vec<u64>,
+        ok: bool,
+    }
+
+    async fn w1_isows(url: &str, s: Sizes) -> (f64, f64) {
+        let ws = WebSocket::new(url).unwrap();
+        let state = Arc::new(Mutex::new(W1 {
+            i: 0,
+            start: Instant::now(),
+            lat: Vec::with_capacity(s.w1_round_trips),
+            ok: true,
+        }));
+        let (w, st) = (ws.clone(), state.clone());
+        ws.set_onopen(move |_| {
+            st.lock().unwrap().start = Instant::now();
+            w.send(text_payload(0)).unwrap();
+        });
+        let (w, st) = (ws.clone(), state.clone());
+        let total = s.w1_warmup + s.w1_round_trips;
+        ws.set_onmessage(move |e| {
+            let mut st = st.lock().unwrap();
+            let elapsed = st.start.elapsed();
+            if !is_payload(e.data().as_text(), st.i) {
+                st.ok = false;
+            }
+            if st.i >= s.w1_warmup {
+                st.lat.push(elapsed.as_nanos() as u64);
+            }
+            st.i += 1;
+            if st.i == total {
+                w.close();
+            } else {
+                let payload = text_payload(st.i);
+                st.start = Instant::now();
+                w.send(payload).unwrap();
+            }
+        });
+        ws.closed().await;
+        let mut st = state.lock().unwrap();
+        assert!(
+            st.ok && st.i == total,
+            "W1 isows: wrong or missing echoes ({} of {total})",
+            st.i
+        );
+        latencies(std::mem::take(&mut st.lat))
+    }
+
+    // ---- W2: pipelined, window of 32-byte texts ----
+
+    async fn w2_raw(url: &str, s: Sizes) -> (f64, f64) {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let (mut sink, mut stream) = ws.split();
+        let (cpu0, start) = (cpu_time(), Instant::now());
+        let (mut sent, mut received) = (0usize, 0usize);
+        while received < s.w2_messages {
+            while sent < s.w2_messages && sent - received < s.w2_window {
+                sink.feed(Message::Text(text_payload(sent).into()))
+                    .await
+                    .unwrap();
+                sent += 1;
+            }
+            sink.flush().await.unwrap();
+            let mut check = |m: Message| {
+                assert!(is_payload(m.to_text().ok(), received), "W2 raw: wrong echo");
+                received += 1;
+            };
+            check(stream.next().await.unwrap().unwrap());
+            while let Some(Some(Ok(m))) = stream.next().now_or_never() {
+                check(m);
+            }
+        }
+        let (elapsed, cpu) = (start.elapsed(), cpu_time() - cpu0);
+        sink.close().await.unwrap();
+        rate_and_cpu(s.w2_messages, elapsed, cpu)
+    }
+
+    fn rate_and_cpu(n: usize, elapsed: Duration, cpu: Duration) -> (f64, f64) {
+        (
+            n as f64 / elapsed.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / n as f64,
+        )
+    }
+
+    struct W2 {
+        sent: usize,
+        received: usize,
+        ok: bool,
+        start: Instant,
+        cpu0: Duration,
+        done: Option<(Duration, Duration)>,
+    }
+
+    async fn w2_isows(url: &str, s: Sizes) -> (f64, f64) {
+        let ws = WebSocket::new(url).unwrap();
+        let state = Arc::new(Mutex::new(W2 {
+            sent: 0,
+            received: 0,
+            ok: true,
+            start: Instant::now(),
+            cpu0: Duration::ZERO,
+            done: None,
+        }));
+        let (w, st) = (ws.clone(), state.clone());
+        ws.set_onopen(move |_| {
+            let mut st = st.lock().unwrap();
+            st.cpu0 = cpu_time();
+            st.start = Instant::now();
+            while st.sent < s.w2_window.min(s.w2_messages) {
+                w.send(text_payload(st.sent)).unwrap();
+                st.sent += 1;
+            }
+        });
+        let (w, st) = (ws.clone(), state.clone());
+        ws.set_onmessage(move |e| {
+            let mut st = st.lock().unwrap();
+            if !is_payload(e.data().as_text(), st.received) {
+                st.ok = false;
+            }
+            st.received += 1;
+            if st.sent < s.w2_messages {
+                w.send(text_payload(st.sent)).unwrap();
+                st.sent += 1;
+            }
+            if st.received == s.w2_messages {
+                st.done = Some((st.start.elapsed(), cpu_time() - st.cpu0));
+                w.close();
+            }
+        });
+        ws.closed().await;
+        let st = state.lock().unwrap();
+        assert!(st.ok, "W2 isows: wrong echo");
+        let (elapsed, cpu) = st.done.expect("W2 isows: missing echoes");
+        rate_and_cpu(s.w2_messages, elapsed, cpu)
+    }
+
+    // ---- W3: bulk binary echo ----
+
+    fn bulk_payload(i: usize, size: usize) -> Vec<u8> {
+        vec![(i % 251) as u8; size]
+    }
+
+    fn check_bulk(data: &[u8], i: usize, size: usize) -> bool {
+        data.len() == size && data.iter().all(|&b| b == (i % 251) as u8)
+    }
+
+    async fn w3_raw(url: &str, s: Sizes, size: usize) -> f64 {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let (mut sink, mut stream) = ws.split();
+        let total = (s.w3_total_bytes / size).max(s.w3_window);
+        let start = Instant::now();
+        let (mut sent, mut received) = (0usize, 0usize);
+        while received < total {
+            while sent < total && sent - received < s.w3_window {
+                sink.feed(Message::Binary(bulk_payload(sent, size).into()))
+                    .await
+                    .unwrap();
+                sent += 1;
+            }
+            sink.flush().await.unwrap();
+            let m = stream.next().await.unwrap().unwrap();
+            assert!(
+                check_bulk(&m.into_data(), received, size),
+                "W3 raw: wrong echo"
+            );
+            received += 1;
+        }
+        let elapsed = start.elapsed();
+        sink.close().await.unwrap();
+        (total * size) as f64 / elapsed.as_secs_f64() / 1e6
+    }
+
+    async fn w3_isows(url: &str, s: Sizes, size: usize) -> f64 {
+        let ws = WebSocket::new(url).unwrap();
+        let total = (s.w3_total_bytes / size).max(s.w3_window);
+        let state = Arc::new(Mutex::new(W2 {
+            sent: 0,
+            received: 0,
+            ok: true,
+            start: Instant::now(),
+            cpu0: Duration::ZERO,
+            done: None,
+        }));
+        let (w, st) = (ws.clone(), state.clone());
+        ws.set_onopen(move |_| {
+            let mut st = st.lock().unwrap();
+            st.start = Instant::now();
+            while st.sent < s.w3_window {
+                w.send(bulk_payload(st.sent, size)).unwrap();
+                st.sent += 1;
+            }
+        });
+        let (w, st) = (ws.clone(), state.clone());
+        ws.set_onmessage(move |e| {
+            let mut st = st.lock().unwrap();
+            let good =
+                matches!(e.data(), MessageData::Binary(b) if check_bulk(b, st.received, size));
+            st.ok &= good;
+            st.received += 1;
+            if st.sent < total {
+                w.send(bulk_payload(st.sent, size)).unwrap();
+                st.sent += 1;
+            }
+            if st.received == total {
+                st.done = Some((st.start.elapsed(), Duration::ZERO));
+                w.close();
+            }
+        });
+        ws.closed().await;
+        let st = state.lock().unwrap();
+        assert!(st.ok, "W3 isows: wrong echo");
+        let (elapsed, _) = st.done.expect("W3 isows: missing echoes");
+        (total * size) as f64 / elapsed.as_secs_f64() / 1e6
+    }
+
+    // ---- W4: idle connections, each client in a fresh process ----
+
+    fn w4_in_child(who: &str, url: &str, n: usize) -> (f64, f64) {
+        let exe = std::env::current_exe().unwrap();
+        let out = Command::new(exe)
+            .args(["w4", who, url, &n.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "W4 {who} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut it = text.split_whitespace().map(|v| v.parse::<f64>().unwrap());
+        (it.next().unwrap(), it.next().unwrap())
+    }
+
+    fn rss_bytes() -> usize {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+        let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+        pages * 4096
+    }
+
+    /// Opens `n` connections, checks each with one echo, and prints RSS per connection and
+    /// connect time per connection.
+    fn w4_child(who: &str, url: &str, n: usize) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (rss, us) = rt.block_on(async {
+            // Warm the runtime and allocator with one connection of each kind first.
+            let _ = tokio_tungstenite::connect_async(url).await.unwrap();
+            let before = rss_bytes();
+            let start = Instant::now();
+            let keep: Box<dyn std::any::Any> = if who == "raw" {
+                let mut conns = Vec::with_capacity(n);
+                let mut pending = futures_util::stream::iter(0..n)
+                    .map(|_| tokio_tungstenite::connect_async(url))
+                    .buffer_unordered(100);
+                while let Some(r) = pending.next().await {
+                    conns.push(r.unwrap().0);
+                }
+                let elapsed = start.elapsed();
+                for ws in conns.iter_mut().take(10) {
+                    ws.send(Message::Text("ping".into())).await.unwrap();
+                    assert_eq!(ws.next().await.unwrap().unwrap().to_text().unwrap(), "ping");
+                }
+                return_with(conns, elapsed)
+            } else {
+                let sockets: Vec<WebSocket> =
+                    (0..n).map(|_| WebSocket::new(url).unwrap()).collect();
+                for ws in &sockets {
+                    ws.opened().await.unwrap();
+                }
+                let elapsed = start.elapsed();
+                for ws in sockets.iter().take(10) {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                    ws.set_onmessage(move |e| tx.send(e.data().clone()).unwrap());
+                    ws.send("ping").unwrap();
+                    assert_eq!(rx.recv().await.unwrap(), MessageData::Text("ping".into()));
+                }
+                return_with(sockets, elapsed)
+            };
+            let (keep, elapsed) = *keep
+                .downcast::<(Box<dyn std::any::Any>, Duration)>()
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let after = rss_bytes();
+            drop(keep);
+            (
+                (after.saturating_sub(before)) as f64 / n as f64,
+                elapsed.as_secs_f64() * 1e6 / n as f64,
+            )
+        });
+        println!("{rss} {us}");
+    }
+
+    fn return_with<T: 'static>(conns: T, elapsed: Duration) -> Box<dyn std::any::Any> {
+        Box::new((Box::new(conns) as Box<dyn std::any::Any>, elapsed))
+    }
+
+    // ---- results ----
+
+    #[derive(Default)]
+    struct Results {
+        /// (metric, client) → values, in insertion order of metrics.
+        rows: Vec<(String, Vec<f64>, Vec<f64>)>,
+    }
+
+    /// Targets: (metric, isows ÷ raw bound, true if the ratio must be at most the bound).
+    const TARGETS: [(&str, f64, bool); 7] = [
+        ("W1 p50 µs", 1.10, true),
+        ("W1 p99 µs", 1.25, true),
+        ("W2 msgs/s", 0.90, false),
+        ("W3 64 KiB MB/s", 0.95, false),
+        ("W3 1 MiB MB/s", 0.95, false),
+        ("W4 RSS bytes/conn", f64::NAN, true),
+        ("W4 connect µs/conn", 1.0, true),
+    ];
+
+    fn median(v: &[f64]) -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        let mut v = v.to_vec();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    }
+
+    /// The median of the per-run ratios: each run measures both clients back to back, so the
+    /// machine's drift between runs cancels out.
+    fn paired_ratio(raw: &[f64], isows: &[f64]) -> f64 {
+        let ratios: Vec<f64> = raw.iter().zip(isows).map(|(r, i)| i / r).collect();
+        median(&ratios)
+    }
+
+    fn range(v: &[f64]) -> (f64, f64) {
+        (
+            v.iter().cloned().fold(f64::INFINITY, f64::min),
+            v.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+        )
+    }
+
+    fn fmt(v: f64) -> String {
+        if v >= 1000.0 {
+            format!("{:.0}", v)
+        } else if v >= 10.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        }
+    }
+
+    impl Results {
+        fn push(&mut self, who: &str, metric: &str, value: f64) {
+            let idx = match self.rows.iter().position(|r| r.0 == metric) {
+                Some(i) => i,
+                None => {
+                    self.rows.push((metric.to_owned(), Vec::new(), Vec::new()));
+                    self.rows.len() - 1
+                }
+            };
+            if who == "raw" {
+                self.rows[idx].1.push(value);
+            } else {
+                self.rows[idx].2.push(value);
+            }
+        }
+
+        fn verdict(metric: &str, ratio: f64, isows: f64) -> String {
+            match TARGETS.iter().find(|t| t.0 == metric) {
+                Some((_, _, _)) if metric == "W4 RSS bytes/conn" => {
+                    if isows <= 16384.0 {
+                        "met (≤ 16 KiB)".into()
+                    } else {
+                        "MISSED (≤ 16 KiB)".into()
                     }
                 }
-            });
-        }
-    });
-}
-
-/// The 32-byte text of message `i`: its number, zero-padded (cheap to make and check, so the
-/// harness itself costs little next to what it measures).
-fn payload_bytes(mut i: usize) -> [u8; 32] {
-    let mut b = [b'0'; 32];
-    let mut pos = 32;
-    while i > 0 {
-        pos -= 1;
-        b[pos] = b'0' + (i % 10) as u8;
-        i /= 10;
-    }
-    b
-}
-
-fn text_payload(i: usize) -> String {
-    String::from_utf8(payload_bytes(i).to_vec()).unwrap()
-}
-
-fn is_payload(text: Option<&str>, i: usize) -> bool {
-    text.is_some_and(|t| t.as_bytes() == payload_bytes(i))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn latencies(mut ns: Vec<u64>) -> (f64, f64) {
-    ns.sort_unstable();
-    let us: Vec<f64> = ns.iter().map(|&n| n as f64 / 1000.0).collect();
-    (percentile(&us, 0.50), percentile(&us, 0.99))
-}
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage fills the struct it is given.
-    let usage = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut u);
-        u
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
-// ---- W1: ping-pong, one 32-byte text in flight ----
-
-async fn w1_raw(url: &str, s: Sizes) -> (f64, f64) {
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let (mut sink, mut stream) = ws.split();
-    let mut lat = Vec::with_capacity(s.w1_round_trips);
-    for i in 0..s.w1_warmup + s.w1_round_trips {
-        let payload = text_payload(i);
-        let start = Instant::now();
-        sink.send(Message::Text(payload.clone().into()))
-            .await
-            .unwrap();
-        let reply = stream.next().await.unwrap().unwrap();
-        let elapsed = start.elapsed();
-        assert_eq!(reply.to_text().unwrap(), payload, "W1 raw: wrong echo");
-        if i >= s.w1_warmup {
-            lat.push(elapsed.as_nanos() as u64);
-        }
-    }
-    sink.close().await.unwrap();
-    latencies(lat)
-}
-
-struct W1 {
-    i: usize,
-    start: Instant,
-    lat: Vec<u64>,
-    ok: bool,
-}
-
-async fn w1_isows(url: &str, s: Sizes) -> (f64, f64) {
-    let ws = WebSocket::new(url).unwrap();
-    let state = Arc::new(Mutex::new(W1 {
-        i: 0,
-        start: Instant::now(),
-        lat: Vec::with_capacity(s.w1_round_trips),
-        ok: true,
-    }));
-    let (w, st) = (ws.clone(), state.clone());
-    ws.set_onopen(move |_| {
-        st.lock().unwrap().start = Instant::now();
-        w.send(text_payload(0)).unwrap();
-    });
-    let (w, st) = (ws.clone(), state.clone());
-    let total = s.w1_warmup + s.w1_round_trips;
-    ws.set_onmessage(move |e| {
-        let mut st = st.lock().unwrap();
-        let elapsed = st.start.elapsed();
-        if !is_payload(e.data().as_text(), st.i) {
-            st.ok = false;
-        }
-        if st.i >= s.w1_warmup {
-            st.lat.push(elapsed.as_nanos() as u64);
-        }
-        st.i += 1;
-        if st.i == total {
-            w.close();
-        } else {
-            let payload = text_payload(st.i);
-            st.start = Instant::now();
-            w.send(payload).unwrap();
-        }
-    });
-    ws.closed().await;
-    let mut st = state.lock().unwrap();
-    assert!(
-        st.ok && st.i == total,
-        "W1 isows: wrong or missing echoes ({} of {total})",
-        st.i
-    );
-    latencies(std::mem::take(&mut st.lat))
-}
-
-// ---- W2: pipelined, window of 32-byte texts ----
-
-async fn w2_raw(url: &str, s: Sizes) -> (f64, f64) {
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let (mut sink, mut stream) = ws.split();
-    let (cpu0, start) = (cpu_time(), Instant::now());
-    let (mut sent, mut received) = (0usize, 0usize);
-    while received < s.w2_messages {
-        while sent < s.w2_messages && sent - received < s.w2_window {
-            sink.feed(Message::Text(text_payload(sent).into()))
-                .await
-                .unwrap();
-            sent += 1;
-        }
-        sink.flush().await.unwrap();
-        let mut check = |m: Message| {
-            assert!(is_payload(m.to_text().ok(), received), "W2 raw: wrong echo");
-            received += 1;
-        };
-        check(stream.next().await.unwrap().unwrap());
-        while let Some(Some(Ok(m))) = stream.next().now_or_never() {
-            check(m);
-        }
-    }
-    let (elapsed, cpu) = (start.elapsed(), cpu_time() - cpu0);
-    sink.close().await.unwrap();
-    rate_and_cpu(s.w2_messages, elapsed, cpu)
-}
-
-fn rate_and_cpu(n: usize, elapsed: Duration, cpu: Duration) -> (f64, f64) {
-    (
-        n as f64 / elapsed.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / n as f64,
-    )
-}
-
-struct W2 {
-    sent: usize,
-    received: usize,
-    ok: bool,
-    start: Instant,
-    cpu0: Duration,
-    done: Option<(Duration, Duration)>,
-}
-
-async fn w2_isows(url: &str, s: Sizes) -> (f64, f64) {
-    let ws = WebSocket::new(url).unwrap();
-    let state = Arc::new(Mutex::new(W2 {
-        sent: 0,
-        received: 0,
-        ok: true,
-        start: Instant::now(),
-        cpu0: Duration::ZERO,
-        done: None,
-    }));
-    let (w, st) = (ws.clone(), state.clone());
-    ws.set_onopen(move |_| {
-        let mut st = st.lock().unwrap();
-        st.cpu0 = cpu_time();
-        st.start = Instant::now();
-        while st.sent < s.w2_window.min(s.w2_messages) {
-            w.send(text_payload(st.sent)).unwrap();
-            st.sent += 1;
-        }
-    });
-    let (w, st) = (ws.clone(), state.clone());
-    ws.set_onmessage(move |e| {
-        let mut st = st.lock().unwrap();
-        if !is_payload(e.data().as_text(), st.received) {
-            st.ok = false;
-        }
-        st.received += 1;
-        if st.sent < s.w2_messages {
-            w.send(text_payload(st.sent)).unwrap();
-            st.sent += 1;
-        }
-        if st.received == s.w2_messages {
-            st.done = Some((st.start.elapsed(), cpu_time() - st.cpu0));
-            w.close();
-        }
-    });
-    ws.closed().await;
-    let st = state.lock().unwrap();
-    assert!(st.ok, "W2 isows: wrong echo");
-    let (elapsed, cpu) = st.done.expect("W2 isows: missing echoes");
-    rate_and_cpu(s.w2_messages, elapsed, cpu)
-}
-
-// ---- W3: bulk binary echo ----
-
-fn bulk_payload(i: usize, size: usize) -> Vec<u8> {
-    vec![(i % 251) as u8; size]
-}
-
-fn check_bulk(data: &[u8], i: usize, size: usize) -> bool {
-    data.len() == size && data.iter().all(|&b| b == (i % 251) as u8)
-}
-
-async fn w3_raw(url: &str, s: Sizes, size: usize) -> f64 {
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let (mut sink, mut stream) = ws.split();
-    let total = (s.w3_total_bytes / size).max(s.w3_window);
-    let start = Instant::now();
-    let (mut sent, mut received) = (0usize, 0usize);
-    while received < total {
-        while sent < total && sent - received < s.w3_window {
-            sink.feed(Message::Binary(bulk_payload(sent, size).into()))
-                .await
-                .unwrap();
-            sent += 1;
-        }
-        sink.flush().await.unwrap();
-        let m = stream.next().await.unwrap().unwrap();
-        assert!(
-            check_bulk(&m.into_data(), received, size),
-            "W3 raw: wrong echo"
-        );
-        received += 1;
-    }
-    let elapsed = start.elapsed();
-    sink.close().await.unwrap();
-    (total * size) as f64 / elapsed.as_secs_f64() / 1e6
-}
-
-async fn w3_isows(url: &str, s: Sizes, size: usize) -> f64 {
-    let ws = WebSocket::new(url).unwrap();
-    let total = (s.w3_total_bytes / size).max(s.w3_window);
-    let state = Arc::new(Mutex::new(W2 {
-        sent: 0,
-        received: 0,
-        ok: true,
-        start: Instant::now(),
-        cpu0: Duration::ZERO,
-        done: None,
-    }));
-    let (w, st) = (ws.clone(), state.clone());
-    ws.set_onopen(move |_| {
-        let mut st = st.lock().unwrap();
-        st.start = Instant::now();
-        while st.sent < s.w3_window {
-            w.send(bulk_payload(st.sent, size)).unwrap();
-            st.sent += 1;
-        }
-    });
-    let (w, st) = (ws.clone(), state.clone());
-    ws.set_onmessage(move |e| {
-        let mut st = st.lock().unwrap();
-        let good = matches!(e.data(), MessageData::Binary(b) if check_bulk(b, st.received, size));
-        st.ok &= good;
-        st.received += 1;
-        if st.sent < total {
-            w.send(bulk_payload(st.sent, size)).unwrap();
-            st.sent += 1;
-        }
-        if st.received == total {
-            st.done = Some((st.start.elapsed(), Duration::ZERO));
-            w.close();
-        }
-    });
-    ws.closed().await;
-    let st = state.lock().unwrap();
-    assert!(st.ok, "W3 isows: wrong echo");
-    let (elapsed, _) = st.done.expect("W3 isows: missing echoes");
-    (total * size) as f64 / elapsed.as_secs_f64() / 1e6
-}
-
-// ---- W4: idle connections, each client in a fresh process ----
-
-fn w4_in_child(who: &str, url: &str, n: usize) -> (f64, f64) {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .args(["w4", who, url, &n.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "W4 {who} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut it = text.split_whitespace().map(|v| v.parse::<f64>().unwrap());
-    (it.next().unwrap(), it.next().unwrap())
-}
-
-fn rss_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
-}
-
-/// Opens `n` connections, checks each with one echo, and prints RSS per connection and
-/// connect time per connection.
-fn w4_child(who: &str, url: &str, n: usize) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (rss, us) = rt.block_on(async {
-        // Warm the runtime and allocator with one connection of each kind first.
-        let _ = tokio_tungstenite::connect_async(url).await.unwrap();
-        let before = rss_bytes();
-        let start = Instant::now();
-        let keep: Box<dyn std::any::Any> = if who == "raw" {
-            let mut conns = Vec::with_capacity(n);
-            let mut pending = futures_util::stream::iter(0..n)
-                .map(|_| tokio_tungstenite::connect_async(url))
-                .buffer_unordered(100);
-            while let Some(r) = pending.next().await {
-                conns.push(r.unwrap().0);
-            }
-            let elapsed = start.elapsed();
-            for ws in conns.iter_mut().take(10) {
-                ws.send(Message::Text("ping".into())).await.unwrap();
-                assert_eq!(ws.next().await.unwrap().unwrap().to_text().unwrap(), "ping");
-            }
-            return_with(conns, elapsed)
-        } else {
-            let sockets: Vec<WebSocket> = (0..n).map(|_| WebSocket::new(url).unwrap()).collect();
-            for ws in &sockets {
-                ws.opened().await.unwrap();
-            }
-            let elapsed = start.elapsed();
-            for ws in sockets.iter().take(10) {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                ws.set_onmessage(move |e| tx.send(e.data().clone()).unwrap());
-                ws.send("ping").unwrap();
-                assert_eq!(rx.recv().await.unwrap(), MessageData::Text("ping".into()));
-            }
-            return_with(sockets, elapsed)
-        };
-        let (keep, elapsed) = *keep
-            .downcast::<(Box<dyn std::any::Any>, Duration)>()
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let after = rss_bytes();
-        drop(keep);
-        (
-            (after.saturating_sub(before)) as f64 / n as f64,
-            elapsed.as_secs_f64() * 1e6 / n as f64,
-        )
-    });
-    println!("{rss} {us}");
-}
-
-fn return_with<T: 'static>(conns: T, elapsed: Duration) -> Box<dyn std::any::Any> {
-    Box::new((Box::new(conns) as Box<dyn std::any::Any>, elapsed))
-}
-
-// ---- results ----
-
-#[derive(Default)]
-struct Results {
-    /// (metric, client) → values, in insertion order of metrics.
-    rows: Vec<(String, Vec<f64>, Vec<f64>)>,
-}
-
-/// Targets: (metric, isows ÷ raw bound, true if the ratio must be at most the bound).
-const TARGETS: [(&str, f64, bool); 7] = [
-    ("W1 p50 µs", 1.10, true),
-    ("W1 p99 µs", 1.25, true),
-    ("W2 msgs/s", 0.90, false),
-    ("W3 64 KiB MB/s", 0.95, false),
-    ("W3 1 MiB MB/s", 0.95, false),
-    ("W4 RSS bytes/conn", f64::NAN, true),
-    ("W4 connect µs/conn", 1.0, true),
-];
-
-fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = v.to_vec();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// The median of the per-run ratios: each run measures both clients back to back, so the
-/// machine's drift between runs cancels out.
-fn paired_ratio(raw: &[f64], isows: &[f64]) -> f64 {
-    let ratios: Vec<f64> = raw.iter().zip(isows).map(|(r, i)| i / r).collect();
-    median(&ratios)
-}
-
-fn range(v: &[f64]) -> (f64, f64) {
-    (
-        v.iter().cloned().fold(f64::INFINITY, f64::min),
-        v.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-    )
-}
-
-fn fmt(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.0}", v)
-    } else if v >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
-impl Results {
-    fn push(&mut self, who: &str, metric: &str, value: f64) {
-        let idx = match self.rows.iter().position(|r| r.0 == metric) {
-            Some(i) => i,
-            None => {
-                self.rows.push((metric.to_owned(), Vec::new(), Vec::new()));
-                self.rows.len() - 1
-            }
-        };
-        if who == "raw" {
-            self.rows[idx].1.push(value);
-        } else {
-            self.rows[idx].2.push(value);
-        }
-    }
-
-    fn verdict(metric: &str, ratio: f64, isows: f64) -> String {
-        match TARGETS.iter().find(|t| t.0 == metric) {
-            Some((_, _, _)) if metric == "W4 RSS bytes/conn" => {
-                if isows <= 16384.0 {
-                    "met (≤ 16 KiB)".into()
-                } else {
-                    "MISSED (≤ 16 KiB)".into()
+                Some((_, bound, at_most)) => {
+                    let met = if *at_most {
+                        ratio <= *bound
+                    } else {
+                        ratio >= *bound
+                    };
+                    format!(
+                        "{} ({} {bound:.2})",
+                        if met { "met" } else { "MISSED" },
+                        if *at_most { "≤" } else { "≥" }
+                    )
                 }
+                None => "—".into(),
             }
-            Some((_, bound, at_most)) => {
-                let met = if *at_most {
-                    ratio <= *bound
-                } else {
-                    ratio >= *bound
-                };
-                format!(
-                    "{} ({} {bound:.2})",
-                    if met { "met" } else { "MISSED" },
-                    if *at_most { "≤" } else { "≥" }
-                )
-            }
-            None => "—".into(),
         }
-    }
 
-    fn table(&self) -> String {
-        let mut out = String::from(
+        fn table(&self) -> String {
+            let mut out = String::from(
             "| metric | raw tokio-tungstenite median (min–max) | isows median (min–max) | isows ÷ raw (median of per-run ratios) | target |\n|---|---|---|---|---|\n",
         );
-        for (metric, raw, isows) in &self.rows {
-            let (rm, im) = (median(raw), median(isows));
-            let ((r0, r1), (i0, i1)) = (range(raw), range(isows));
-            let ratio = paired_ratio(raw, isows);
+            for (metric, raw, isows) in &self.rows {
+                let (rm, im) = (median(raw), median(isows));
+                let ((r0, r1), (i0, i1)) = (range(raw), range(isows));
+                let ratio = paired_ratio(raw, isows);
+                out += &format!(
+                    "| {metric} | {} ({}–{}) | {} ({}–{}) | {ratio:.3} | {} |\n",
+                    fmt(rm),
+                    fmt(r0),
+                    fmt(r1),
+                    fmt(im),
+                    fmt(i0),
+                    fmt(i1),
+                    Self::verdict(metric, ratio, im)
+                );
+            }
             out += &format!(
-                "| {metric} | {} ({}–{}) | {} ({}–{}) | {ratio:.3} | {} |\n",
-                fmt(rm),
-                fmt(r0),
-                fmt(r1),
-                fmt(im),
-                fmt(i0),
-                fmt(i1),
-                Self::verdict(metric, ratio, im)
+                "\nruns per client: {}\n",
+                self.rows.first().map_or(0, |r| r.1.len())
             );
+            out
         }
-        out += &format!(
-            "\nruns per client: {}\n",
-            self.rows.first().map_or(0, |r| r.1.len())
-        );
-        out
-    }
 
-    /// A bar chart of isows ÷ raw per metric, with each target marked.
-    fn svg(&self) -> String {
-        let (w, row_h, left, scale) = (760.0, 34.0, 230.0, 300.0);
-        let h = 60.0 + row_h * self.rows.len() as f64;
-        let mut s = format!(
+        /// A bar chart of isows ÷ raw per metric, with each target marked.
+        fn svg(&self) -> String {
+            let (w, row_h, left, scale) = (760.0, 34.0, 230.0, 300.0);
+            let h = 60.0 + row_h * self.rows.len() as f64;
+            let mut s = format!(
             "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' font-family='sans-serif' font-size='13'>\
              <rect width='100%' height='100%' fill='white'/>\
              <text x='10' y='22' font-size='15'>isows ÷ raw tokio-tungstenite (median of per-run ratios; 1.0 = equal; red = target)</text>"
         );
-        let x1 = left + scale;
-        s += &format!(
-            "<line x1='{x1}' y1='35' x2='{x1}' y2='{}' stroke='#888' stroke-dasharray='4'/>",
-            h - 10.0
-        );
-        for (i, (metric, raw, isows)) in self.rows.iter().enumerate() {
-            let y = 40.0 + row_h * i as f64;
-            let ratio = paired_ratio(raw, isows);
-            let bw = (ratio * scale).min(w - left - 60.0);
-            s += &format!("<text x='10' y='{}'>{metric}</text>", y + 17.0);
+            let x1 = left + scale;
             s += &format!(
-                "<rect x='{left}' y='{}' width='{bw:.1}' height='20' fill='#4a7ebb'/>",
-                y + 3.0
+                "<line x1='{x1}' y1='35' x2='{x1}' y2='{}' stroke='#888' stroke-dasharray='4'/>",
+                h - 10.0
             );
-            s += &format!(
-                "<text x='{:.1}' y='{}'>{ratio:.2}</text>",
-                left + bw + 5.0,
-                y + 17.0
-            );
-            if let Some((_, bound, _)) = TARGETS.iter().find(|t| t.0 == *metric) {
-                if bound.is_finite() {
-                    let tx = left + bound * scale;
-                    s += &format!("<line x1='{tx:.1}' y1='{}' x2='{tx:.1}' y2='{}' stroke='#c33' stroke-width='3'/>", y, y + 26.0);
+            for (i, (metric, raw, isows)) in self.rows.iter().enumerate() {
+                let y = 40.0 + row_h * i as f64;
+                let ratio = paired_ratio(raw, isows);
+                let bw = (ratio * scale).min(w - left - 60.0);
+                s += &format!("<text x='10' y='{}'>{metric}</text>", y + 17.0);
+                s += &format!(
+                    "<rect x='{left}' y='{}' width='{bw:.1}' height='20' fill='#4a7ebb'/>",
+                    y + 3.0
+                );
+                s += &format!(
+                    "<text x='{:.1}' y='{}'>{ratio:.2}</text>",
+                    left + bw + 5.0,
+                    y + 17.0
+                );
+                if let Some((_, bound, _)) = TARGETS.iter().find(|t| t.0 == *metric) {
+                    if bound.is_finite() {
+                        let tx = left + bound * scale;
+                        s += &format!("<line x1='{tx:.1}' y1='{}' x2='{tx:.1}' y2='{}' stroke='#c33' stroke-width='3'/>", y, y + 26.0);
+                    }
                 }
             }
+            s + "</svg>\n"
         }
-        s + "</svg>\n"
     }
 }

@@ -12,16 +12,21 @@
 //! otherwise it connects to the `ws://` or `wss://` URL given. It exits 0 after a close
 //! without error, 1 otherwise. No async runtime is needed: isows starts its own.
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "support/echo.rs"]
 mod echo;
 
-use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-use isows::WebSocket;
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
 
-fn main() -> ExitCode {
+    use isows::WebSocket;
+
     let url = match std::env::args().nth(1) {
         Some(url) => url,
         None => match echo::spawn_background() {

@@ -5,9 +5,14 @@
 //! cargo run --example echo_server 127.0.0.1:9000
 //! ```
 
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "support/echo.rs"]
 mod echo;
 
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
