@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Runs every check and test of isows. Installs what it needs first (idempotently), so it
-# works on a fresh machine: `scripts/test.sh`. CI (.ci/run) calls exactly this.
+# Runs every check and test of isows, native and wasm32 (headless Chromium). Installs what it
+# needs first, idempotently, so it works on a fresh machine: `scripts/test.sh`. CI (.ci/run)
+# calls exactly this. Servers it starts listen on 127.0.0.1 only and are stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_for_line() { # wait_for_line FILE PATTERN: bounded wait for a server's ready line
+  for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; return 1
+}
+
 step "setup"
 need_apt=()
-for pkg in pkg-config libssl-dev; do
+for pkg in pkg-config libssl-dev chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -18,15 +30,25 @@ fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wb_want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+wb_have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$wb_want" != "$wb_have" ]; then
+  echo "installing wasm-bindgen-cli $wb_want (has: ${wb_have:-none}; ~8 minutes cold)"
+  cargo install --locked wasm-bindgen-cli --version "$wb_want"
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy (native)"
+step "cargo clippy (native, then wasm32)"
 cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p isows-demo --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p isows
 
 step "echo_client example (the main job)"
 out=$(timeout 60 cargo run --locked -q --example echo_client)
@@ -36,6 +58,32 @@ expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection 
 
 step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick
+
+step "wasm32 in headless Chromium: shared conformance bodies and the leak check"
+cargo build --locked -q --example wpt_server --example echo_server
+mkdir -p target/ci
+wpt_port=$(free_port)
+target/debug/examples/wpt_server "127.0.0.1:$wpt_port" > target/ci/wpt_server.log 2>&1 &
+pids+=($!)
+wait_for_line target/ci/wpt_server.log LISTENING
+export ISOWS_TEST_SERVER="ws://127.0.0.1:$wpt_port"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT=180
+cargo test --locked --target wasm32-unknown-unknown --test browser
+
+step "browser demo: build, size, and a WebDriver run"
+scripts/demo_build.sh
+echo_port=$(free_port)
+target/debug/examples/echo_server "127.0.0.1:$echo_port" > target/ci/echo_server.log 2>&1 &
+pids+=($!)
+wait_for_line target/ci/echo_server.log listening
+http_port=$(free_port)
+python3 -u -m http.server "$http_port" --bind 127.0.0.1 --directory target/demo-site > target/ci/http.log 2>&1 &
+pids+=($!)
+wait_for_line target/ci/http.log "Serving HTTP"
+python3 scripts/demo_check.py "http://127.0.0.1:$http_port/index.html" "ws://127.0.0.1:$echo_port/" \
+  --screenshot target/demo.png
 
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast

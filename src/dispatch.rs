@@ -293,6 +293,7 @@ fn hold(q: &mut Queue, event: AnyEvent) {
     let ty = event.event_type();
     let held = &mut q.held[ty.index()];
     if ty == EventType::Message && held.len() >= HELD_MESSAGE_LIMIT {
+        #[cfg(not(target_arch = "wasm32"))]
         tracing::warn!(
             "no message listener yet and {HELD_MESSAGE_LIMIT} messages held: dropping a message"
         );

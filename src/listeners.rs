@@ -82,6 +82,7 @@ impl Cell {
         let mut callback = lock(&self.callback);
         if let Some(callback) = callback.as_mut() {
             if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
+                #[cfg(not(target_arch = "wasm32"))]
                 tracing::error!(
                     event = event.event_type().as_str(),
                     "a WebSocket listener panicked"

@@ -1,0 +1,87 @@
+//! The isows browser demo. The page (`www/index.html`) is plain HTML and JavaScript; the
+//! WebSocket itself is an `isows::WebSocket` in Rust, driven through these exports. Every
+//! event goes to the page's log callback as `(type, text)`.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+
+use isows::{MessageData, WebSocket};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+}
+
+fn socket() -> Result<WebSocket, JsValue> {
+    SOCKET.with(|s| s.borrow().clone()).ok_or_else(|| JsValue::from_str("not connected"))
+}
+
+fn js_error(e: isows::Error) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+/// `new WebSocket(url, protocols)` with the four `on*` handlers logging to `log(type, text)`.
+/// `protocols` is comma-separated (empty for none).
+#[wasm_bindgen]
+pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), JsValue> {
+    let protocols: Vec<&str> = protocols.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
+    let emit = move |kind: &str, text: String| {
+        let _ = log.call2(&JsValue::NULL, &kind.into(), &text.into());
+    };
+    let (e, w) = (emit.clone(), ws.clone());
+    ws.set_onopen(move |_| {
+        e("open", format!("readyState={} protocol='{}'", w.ready_state() as u16, w.protocol()))
+    });
+    let e = emit.clone();
+    ws.set_onmessage(move |m| {
+        e("message", match m.data() {
+            MessageData::Text(t) => format!("text '{t}'"),
+            MessageData::Binary(b) => format!("binary {} bytes {:?}", b.len(), &b[..]),
+        })
+    });
+    let e = emit.clone();
+    ws.set_onerror(move |_| e("error", "the connection failed".into()));
+    ws.set_onclose(move |c| {
+        emit("close", format!("code={} reason='{}' wasClean={}", c.code(), c.reason(), c.was_clean()))
+    });
+    SOCKET.with(|s| *s.borrow_mut() = Some(ws));
+    Ok(())
+}
+
+/// `send(text)`.
+#[wasm_bindgen]
+pub fn send_text(text: &str) -> Result<(), JsValue> {
+    socket()?.send(text).map_err(js_error)
+}
+
+/// `send(bytes)`: the text's UTF-8 bytes as a binary message.
+#[wasm_bindgen]
+pub fn send_binary(text: &str) -> Result<(), JsValue> {
+    socket()?.send(text.as_bytes()).map_err(js_error)
+}
+
+/// `close()` when `code` is empty, else `close(code, reason)`.
+#[wasm_bindgen]
+pub fn close(code: Option<u16>, reason: &str) -> Result<(), JsValue> {
+    let ws = socket()?;
+    match code {
+        None => {
+            ws.close();
+            Ok(())
+        }
+        Some(code) => ws.close_with(code, reason).map_err(js_error),
+    }
+}
+
+/// `readyState` (0–3; 3 when not connected).
+#[wasm_bindgen]
+pub fn ready_state() -> u16 {
+    socket().map_or(3, |ws| ws.ready_state() as u16)
+}
+
+/// `bufferedAmount`.
+#[wasm_bindgen]
+pub fn buffered_amount() -> f64 {
+    socket().map_or(0.0, |ws| ws.buffered_amount() as f64)
+}
