@@ -13,7 +13,9 @@ thread_local! {
 }
 
 fn socket() -> Result<WebSocket, JsValue> {
-    SOCKET.with(|s| s.borrow().clone()).ok_or_else(|| JsValue::from_str("not connected"))
+    SOCKET
+        .with(|s| s.borrow().clone())
+        .ok_or_else(|| JsValue::from_str("not connected"))
 }
 
 fn js_error(e: isows::Error) -> JsValue {
@@ -24,26 +26,48 @@ fn js_error(e: isows::Error) -> JsValue {
 /// `protocols` is comma-separated (empty for none).
 #[wasm_bindgen]
 pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), JsValue> {
-    let protocols: Vec<&str> = protocols.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let protocols: Vec<&str> = protocols
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
     let emit = move |kind: &str, text: String| {
         let _ = log.call2(&JsValue::NULL, &kind.into(), &text.into());
     };
     let (e, w) = (emit.clone(), ws.clone());
     ws.set_onopen(move |_| {
-        e("open", format!("readyState={} protocol='{}'", w.ready_state() as u16, w.protocol()))
+        e(
+            "open",
+            format!(
+                "readyState={} protocol='{}'",
+                w.ready_state() as u16,
+                w.protocol()
+            ),
+        )
     });
     let e = emit.clone();
     ws.set_onmessage(move |m| {
-        e("message", match m.data() {
-            MessageData::Text(t) => format!("text '{t}'"),
-            MessageData::Binary(b) => format!("binary {} bytes {:?}", b.len(), &b[..]),
-        })
+        e(
+            "message",
+            match m.data() {
+                MessageData::Text(t) => format!("text '{t}'"),
+                MessageData::Binary(b) => format!("binary {} bytes {:?}", b.len(), &b[..]),
+            },
+        )
     });
     let e = emit.clone();
     ws.set_onerror(move |_| e("error", "the connection failed".into()));
     ws.set_onclose(move |c| {
-        emit("close", format!("code={} reason='{}' wasClean={}", c.code(), c.reason(), c.was_clean()))
+        emit(
+            "close",
+            format!(
+                "code={} reason='{}' wasClean={}",
+                c.code(),
+                c.reason(),
+                c.was_clean()
+            ),
+        )
     });
     SOCKET.with(|s| *s.borrow_mut() = Some(ws));
     Ok(())
