@@ -26,8 +26,7 @@ where
         let p = p.as_ref();
         if !is_token(p) {
             return Err(Error::SyntaxError(format!(
-                "{CONSTRUCT}: The subprotocol '{}' is invalid.",
-                p.escape_debug()
+                "{CONSTRUCT}: The subprotocol '{p}' is invalid."
             )));
         }
         if out.iter().any(|q| q.eq_ignore_ascii_case(p)) {

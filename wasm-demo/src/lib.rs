@@ -52,7 +52,10 @@ pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), 
             "message",
             match m.data() {
                 MessageData::Text(t) => format!("text '{t}'"),
-                MessageData::Binary(b) => format!("binary {} bytes {:?}", b.len(), &b[..]),
+                MessageData::Binary(b) => {
+                    let bytes: Vec<String> = b.iter().map(|x| x.to_string()).collect();
+                    format!("binary {} bytes [{}]", b.len(), bytes.join(", "))
+                }
             },
         )
     });
