@@ -85,5 +85,23 @@ wait_for_line target/ci/http.log "Serving HTTP"
 python3 scripts/demo_check.py "http://127.0.0.1:$http_port/index.html" "ws://127.0.0.1:$echo_port/" \
   --screenshot target/demo.png
 
+step "Autobahn|Testsuite: all 517 client cases against the fuzzing server (isows echoes from onmessage)"
+autobahn=../shared/recipes/autobahn
+if [ ! -d "$autobahn" ]; then
+  echo "$autobahn is missing: the Autobahn recipe lives in the shared folder beside this repo" >&2
+  exit 1
+fi
+bash "$autobahn/setup.sh"
+cargo build --locked -q --release --example autobahn_client
+export AUTOBAHN_PORT=$(free_port)
+export AUTOBAHN_WORKDIR=$PWD/target/ci/autobahn
+rm -rf "$AUTOBAHN_WORKDIR"
+bash "$autobahn/run-server.sh" start
+autobahn_stop() { bash "$autobahn/run-server.sh" stop >/dev/null 2>&1 || true; }
+trap 'autobahn_stop; cleanup' EXIT
+target/release/examples/autobahn_client "ws://127.0.0.1:$AUTOBAHN_PORT" isows
+autobahn_stop
+python3 "$autobahn/parse-report.py" "$AUTOBAHN_WORKDIR/reports/clients" --agent isows
+
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast
