@@ -26,7 +26,14 @@ fn main() {
     let count = WebSocket::new(&format!("{base}/getCaseCount")).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     count.set_onmessage(move |e| {
-        let _ = tx.send(e.data().as_text().unwrap_or("0").trim().parse::<u32>().unwrap_or(0));
+        let _ = tx.send(
+            e.data()
+                .as_text()
+                .unwrap_or("0")
+                .trim()
+                .parse::<u32>()
+                .unwrap_or(0),
+        );
     });
     wait(&count).expect("getCaseCount closes");
     let total = rx.try_recv().expect("a case count");
