@@ -12,6 +12,7 @@ mod constructor;
 mod events;
 mod framing;
 mod handshake;
+mod hostile;
 mod lifecycle;
 mod protocols;
 mod send;

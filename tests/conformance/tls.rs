@@ -65,3 +65,27 @@ async fn a_custom_tls_connector_is_used() {
     within(10, "open", ws.opened()).await.unwrap();
     assert_eq!(ws.url(), server.url("/echo"));
 }
+
+#[tokio::test]
+async fn hostname_mismatch_is_refused_with_a_tls_cause() {
+    let pki = tls::generate_for(&["example.com"]);
+    let server = TestServer::start_tls(pki.identity).await;
+    let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
+    let url = format!("wss://localhost:{}/echo", server.addr.port());
+    let ws = WebSocket::builder(&url)
+        .add_root_certificate(ca)
+        .connect()
+        .unwrap();
+    let events = record(&ws).until_close().await;
+    assert!(
+        matches!(
+            &events[0],
+            Ev::Error {
+                cause: ErrorCause::Tls(_),
+                state: ReadyState::Closed
+            }
+        ),
+        "{events:?}"
+    );
+    assert_eq!(close_of(&events), (1006, String::new(), false));
+}

@@ -11,6 +11,11 @@ pub struct TestPki {
 }
 
 pub fn generate() -> TestPki {
+    generate_for(&["localhost", "127.0.0.1"])
+}
+
+/// A CA and a server certificate for exactly these names.
+pub fn generate_for(names: &[&str]) -> TestPki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -21,7 +26,7 @@ pub fn generate() -> TestPki {
 
     let key = KeyPair::generate().unwrap();
     let params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
     let identity =
         native_tls::Identity::from_pkcs8(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
