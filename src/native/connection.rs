@@ -109,15 +109,11 @@ pub(crate) async fn run(
         commands: commands.clone(),
         done: false,
     };
-    let connect = tokio::time::timeout(
-        options.handshake_timeout,
-        handshake::connect(&target, &options),
-    );
+    let connect = handshake::connect(&target, &options);
     let (stream, protocol) = tokio::select! {
         result = connect => match result {
-            Ok(Ok(connected)) => connected,
-            Ok(Err(cause)) => return guard.fail(cause),
-            Err(_) => return guard.fail(ErrorCause::Timeout),
+            Ok(connected) => connected,
+            Err(cause) => return guard.fail(cause),
         },
         cause = wait_for_fail(&commands) => return guard.fail(cause),
     };

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::sync::Mutex as AsyncMutex;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -27,7 +27,10 @@ const MAX_RESPONSE_HEAD: usize = 64 * 1024;
 /// Initial read buffer of an idle connection; tungstenite grows it for larger frames.
 const READ_BUFFER: usize = 4 * 1024;
 
-/// Connects and upgrades; returns the stream and the selected subprotocol.
+/// Connects and upgrades; returns the stream and the selected subprotocol. The handshake
+/// timeout bounds the DNS lookup and each connection attempt, not the time spent waiting for
+/// the address's turn (one CONNECTING connection per address), so opening many sockets to one
+/// server does not make the last ones time out.
 pub(crate) async fn connect(
     target: &Target,
     options: &Options,
@@ -35,8 +38,34 @@ pub(crate) async fn connect(
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
     }
-    // Held until the handshake ends: one CONNECTING connection per address (RFC 6455 §4.1).
-    let (tcp, _connecting) = tcp_connect(target).await?;
+    let limit = options.handshake_timeout;
+    let addrs = tokio::time::timeout(limit, resolve(target))
+        .await
+        .map_err(|_| ErrorCause::Timeout)??;
+    let mut last = None;
+    for addr in addrs {
+        let _turn = connecting_slot(addr).lock_owned().await;
+        match tokio::time::timeout(limit, upgrade(addr, target, options)).await {
+            Err(_) => return Err(ErrorCause::Timeout),
+            Ok(Err(ErrorCause::Connect(e))) => last = Some(e),
+            Ok(result) => return result,
+        }
+    }
+    Err(match last {
+        Some(e) => ErrorCause::Connect(e),
+        None => ErrorCause::Dns(format!("{}: no addresses", target.host)),
+    })
+}
+
+/// TCP, TLS and the HTTP upgrade to one address.
+async fn upgrade(
+    addr: SocketAddr,
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, String), ErrorCause> {
+    let tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|e| ErrorCause::Connect(format!("{addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let mut stream = if target.secure {
         tls::wrap(tcp, &target.host, options).await?
@@ -86,26 +115,14 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
 
-async fn tcp_connect(target: &Target) -> Result<(TcpStream, OwnedMutexGuard<()>), ErrorCause> {
-    let addrs: Vec<SocketAddr> = match target.host.parse::<std::net::IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
-        Err(_) => tokio::net::lookup_host((target.host.as_str(), target.port))
+async fn resolve(target: &Target) -> Result<Vec<SocketAddr>, ErrorCause> {
+    match target.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(vec![SocketAddr::new(ip, target.port)]),
+        Err(_) => Ok(tokio::net::lookup_host((target.host.as_str(), target.port))
             .await
             .map_err(|e| ErrorCause::Dns(format!("{}: {e}", target.host)))?
-            .collect(),
-    };
-    let mut last = None;
-    for addr in &addrs {
-        let turn = connecting_slot(*addr).lock_owned().await;
-        match TcpStream::connect(addr).await {
-            Ok(s) => return Ok((s, turn)),
-            Err(e) => last = Some(format!("{addr}: {e}")),
-        }
+            .collect()),
     }
-    Err(match last {
-        Some(e) => ErrorCause::Connect(e),
-        None => ErrorCause::Dns(format!("{}: no addresses", target.host)),
-    })
 }
 
 /// RFC 6455 §4.1 client step 2 (catalog C-20): at most one connection per IP address and

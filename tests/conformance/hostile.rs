@@ -139,7 +139,12 @@ async fn soak_every_echo_in_order_and_nothing_left_behind() {
     let failures = Arc::new(Mutex::new(Vec::new()));
     let mut all = Vec::new();
     for s in 0..sockets {
-        let ws = WebSocket::new(&server.url("/echo")).unwrap();
+        // Under full load the echo of our Close can queue behind many messages: a generous
+        // close timeout, so that a slow (not broken) server is not cut off.
+        let ws = WebSocket::builder(&server.url("/echo"))
+            .close_timeout(Duration::from_secs(120))
+            .connect()
+            .unwrap();
         let next = Arc::new(Mutex::new(0usize));
         let w = ws.clone();
         ws.set_onopen(move |_| {

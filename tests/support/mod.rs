@@ -116,7 +116,7 @@ impl TestServer {
                         },
                         None => Box::new(tcp),
                     };
-                    let _ = tokio::time::timeout(Duration::from_secs(30), serve(io, log)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(300), serve(io, log)).await;
                 });
             }
         });
