@@ -344,8 +344,14 @@ async fn waiting_for_the_addresss_turn_does_not_count_toward_the_handshake_timeo
     let server = TestServer::start().await;
     let url = server.url("/handshake_sleep_2?ms=400");
     let limit = Duration::from_millis(700);
-    let first = WebSocket::builder(&url).handshake_timeout(limit).connect().unwrap();
-    let second = WebSocket::builder(&url).handshake_timeout(limit).connect().unwrap();
+    let first = WebSocket::builder(&url)
+        .handshake_timeout(limit)
+        .connect()
+        .unwrap();
+    let second = WebSocket::builder(&url)
+        .handshake_timeout(limit)
+        .connect()
+        .unwrap();
     // The second waits ~400 ms for the first, then needs ~400 ms itself: 800 ms > 700 ms.
     assert_eq!(within(10, "first open", first.opened()).await, Ok(()));
     assert_eq!(within(10, "second open", second.opened()).await, Ok(()));

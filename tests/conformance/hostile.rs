@@ -202,3 +202,84 @@ async fn soak_every_echo_in_order_and_nothing_left_behind() {
         open_fds()
     );
 }
+
+fn hexify(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test]
+async fn reset_mid_frame_is_close_1006_without_error() {
+    let server = TestServer::start().await;
+    // A text frame announcing 100 bytes, of which 3 arrive, then TCP is dropped.
+    let hex = hexify(&[0x81, 100, b'a', b'b', b'c']);
+    let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}&abort=1"))).unwrap();
+    let events = record(&ws).until_close().await;
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
+    assert_eq!(
+        crate::support::recorder::close_of(&events),
+        (1006, String::new(), false)
+    );
+}
+
+#[tokio::test]
+async fn reset_mid_handshake_fails_the_connection() {
+    let server = TestServer::start().await;
+    let head = hexify(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConn");
+    let ws = WebSocket::new(&server.url(&format!("/raw_response?hex={head}&abort=1"))).unwrap();
+    let events = record(&ws).until_close().await;
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["error", "close"]
+    );
+    assert_eq!(
+        crate::support::recorder::close_of(&events),
+        (1006, String::new(), false)
+    );
+}
+
+#[tokio::test]
+async fn reset_right_after_the_servers_close() {
+    let server = TestServer::start().await;
+    let hex = hexify(&[0x88, 0x02, 0x0f, 0xa0]); // Close 4000
+    let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}&abort=1"))).unwrap();
+    let events = record(&ws).until_close().await;
+    assert_eq!(
+        events.iter().map(Ev::name).collect::<Vec<_>>(),
+        ["open", "close"]
+    );
+    let (code, _, _) = crate::support::recorder::close_of(&events);
+    assert_eq!(code, 4000, "the Close frame received decides the code");
+}
+
+#[tokio::test]
+async fn slow_reader_buffered_amount_rises_then_drains() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/slow-reader?ms=700")).unwrap();
+    within(10, "open", ws.opened()).await.unwrap();
+    for _ in 0..16 {
+        ws.send(vec![7u8; 512 * 1024]).unwrap();
+    }
+    // 8 MiB cannot all fit in the socket buffers while the server does not read.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let high = ws.buffered_amount();
+    assert!(
+        high > 0,
+        "bufferedAmount should be above 0 while the server does not read"
+    );
+    for _ in 0..1000 {
+        if ws.buffered_amount() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        ws.buffered_amount(),
+        0,
+        "drained once the server reads (high was {high})"
+    );
+    ws.close();
+    within(20, "close", ws.closed()).await;
+}

@@ -438,6 +438,10 @@ pub mod handlers {
                 let head = String::from_utf8(hex(req.param("hex").unwrap_or(""))).unwrap();
                 let head = head.replace("ACCEPT", &accept_key(&req.key));
                 ws.write_raw(head.as_bytes()).await?;
+                if req.param("abort").is_some() {
+                    ws.abort();
+                    return Ok(());
+                }
                 echo_loop(ws, true, Duration::ZERO).await
             }
             // H-handshake_sleep_2 (the delay is `?ms=`, default 2000).
@@ -576,6 +580,12 @@ pub mod handlers {
             "/raw" => {
                 ws.write_raw(response_101(req, "").as_bytes()).await?;
                 ws.write_raw(&hex(req.param("hex").unwrap_or(""))).await?;
+                if req.param("abort").is_some() {
+                    // Reset: unread client data makes the kernel send RST.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    ws.abort();
+                    return Ok(());
+                }
                 echo_loop(ws, false, Duration::ZERO).await
             }
             // For the setup stress test: sends "hello" right after the handshake, then echoes.
