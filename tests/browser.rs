@@ -6,6 +6,7 @@
 use wasm_bindgen_test::*;
 
 #[path = "shared/mod.rs"]
+#[macro_use]
 mod bodies;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -32,18 +33,7 @@ macro_rules! shared_tests {
     };
 }
 
-shared_tests! {
-    sync: c_02_bad_schemes_are_syntax_errors, c_03_fragments_are_syntax_errors,
-        c_04_http_maps_to_ws, p_04_to_p_08_bad_protocols_are_syntax_errors,
-        cl_05_cl_08_close_argument_errors;
-    async: p_01_single_protocol, p_11_unrequested_protocol_fails, a_01_initial_state,
-        s_01_send_while_connecting, s_03_s_07_echo_and_buffered_amount, b_01_binary_round_trip,
-        cl_01_to_cl_04_close_codes, cl_13_close_while_connecting, cl_17_server_initiated_close,
-        cl_19_close_in_the_same_packet_as_the_101, cl_21_server_chosen_codes,
-        cl_22_abrupt_loss_is_close_1006_without_error, e_02_listener_order,
-        e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
-        f_02_non_101_status_fails, f_06_wrong_accept_key_fails,
-}
+shared_test_names!(shared_tests);
 
 #[wasm_bindgen_test]
 fn native_only_options_are_refused() {

@@ -30,43 +30,6 @@ async fn e_01_listeners_attached_after_the_constructor_get_open() {
 }
 
 #[tokio::test]
-async fn e_02_listener_order_with_on_slots() {
-    let server = TestServer::start().await;
-    let ws = WebSocket::new(&server.url("/echo")).unwrap();
-    let log: Log = Arc::default();
-    let add = |n: u32, ty: &'static str| {
-        let l = log.clone();
-        move || push(&l, format!("{n}{ty}"))
-    };
-    let (a, b, c) = (add(1, "open"), add(2, "open"), add(3, "open"));
-    let w = ws.clone();
-    ws.add_event_listener(kind::Open, move |_| {
-        a();
-        w.send("Goodbye").unwrap();
-    });
-    ws.set_onopen(move |_| b());
-    ws.add_event_listener(kind::Open, move |_| c());
-    let (d, e, f) = (add(4, "message"), add(5, "message"), add(6, "message"));
-    ws.add_event_listener(kind::Message, move |_| d());
-    ws.set_onmessage(move |_| e());
-    ws.add_event_listener(kind::Message, move |_| f());
-    let (g, h, i) = (add(7, "close"), add(8, "close"), add(9, "close"));
-    ws.add_event_listener(kind::Close, move |_| g());
-    ws.set_onclose(move |_| h());
-    ws.add_event_listener(kind::Close, move |_| i());
-    within(10, "close", ws.closed()).await;
-    tokio::task::yield_now().await;
-    let got = log.lock().unwrap().clone();
-    assert_eq!(
-        got,
-        [
-            "1open", "2open", "3open", "4message", "5message", "6message", "7close", "8close",
-            "9close"
-        ]
-    );
-}
-
-#[tokio::test]
 async fn e_03_event_objects() {
     let server = TestServer::start().await;
     let ws = WebSocket::new(&server.url("/echo")).unwrap();
