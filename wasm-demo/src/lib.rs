@@ -19,7 +19,9 @@ fn socket() -> Result<WebSocket, JsValue> {
 }
 
 fn js_error(e: isows::Error) -> JsValue {
-    JsValue::from_str(&e.to_string())
+    let error = js_sys::Error::new(e.message());
+    error.set_name(e.name());
+    error.into()
 }
 
 /// `new WebSocket(url, protocols)` with the four `on*` handlers logging to `log(type, text)`.
@@ -32,44 +34,52 @@ pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), 
         .filter(|p| !p.is_empty())
         .collect();
     let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
-    let emit = move |kind: &str, text: String| {
-        let _ = log.call2(&JsValue::NULL, &kind.into(), &text.into());
+    // The page formats the log lines: `log(type, ...fields)`, so Rust needs no formatting.
+    let emit = move |kind: &str, a: JsValue, b: JsValue, c: JsValue| {
+        let _ = log.apply(
+            &JsValue::NULL,
+            &js_sys::Array::of4(&kind.into(), &a, &b, &c),
+        );
     };
     let (e, w) = (emit.clone(), ws.clone());
     ws.set_onopen(move |_| {
         e(
             "open",
-            format!(
-                "readyState={} protocol='{}'",
-                w.ready_state() as u16,
-                w.protocol()
-            ),
+            (w.ready_state() as u16).into(),
+            w.protocol().into(),
+            JsValue::UNDEFINED,
         )
     });
     let e = emit.clone();
-    ws.set_onmessage(move |m| {
+    ws.set_onmessage(move |m| match m.data() {
+        MessageData::Text(t) => e(
+            "text",
+            t.as_str().into(),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        ),
+        MessageData::Binary(b) => e(
+            "binary",
+            js_sys::Uint8Array::from(&b[..]).into(),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        ),
+    });
+    let e = emit.clone();
+    ws.set_onerror(move |_| {
         e(
-            "message",
-            match m.data() {
-                MessageData::Text(t) => format!("text '{t}'"),
-                MessageData::Binary(b) => {
-                    let bytes: Vec<String> = b.iter().map(|x| x.to_string()).collect();
-                    format!("binary {} bytes [{}]", b.len(), bytes.join(", "))
-                }
-            },
+            "error",
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
         )
     });
-    let e = emit.clone();
-    ws.set_onerror(move |_| e("error", "the connection failed".into()));
     ws.set_onclose(move |c| {
         emit(
             "close",
-            format!(
-                "code={} reason='{}' wasClean={}",
-                c.code(),
-                c.reason(),
-                c.was_clean()
-            ),
+            c.code().into(),
+            c.reason().into(),
+            c.was_clean().into(),
         )
     });
     SOCKET.with(|s| *s.borrow_mut() = Some(ws));
