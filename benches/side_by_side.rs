@@ -395,55 +395,38 @@ mod native {
         )
     }
 
-    struct W2 {
-        sent: usize,
-        received: usize,
-        ok: bool,
-        start: Instant,
-        cpu0: Duration,
-        done: Option<(Duration, Duration)>,
-    }
-
     async fn w2_isows(url: &str, s: Sizes) -> (f64, f64) {
         let ws = WebSocket::new(url).unwrap();
-        let state = Arc::new(Mutex::new(W2 {
-            sent: 0,
-            received: 0,
-            ok: true,
-            start: Instant::now(),
-            cpu0: Duration::ZERO,
-            done: None,
-        }));
-        let (w, st) = (ws.clone(), state.clone());
-        ws.set_onopen(move |_| {
-            let mut st = st.lock().unwrap();
-            st.cpu0 = cpu_time();
-            st.start = Instant::now();
-            while st.sent < s.w2_window.min(s.w2_messages) {
-                w.send(text_payload(st.sent)).unwrap();
-                st.sent += 1;
-            }
-        });
-        let (w, st) = (ws.clone(), state.clone());
+        ws.opened().await.unwrap();
+        let (cpu0, start) = (cpu_time(), Instant::now());
+        let window = s.w2_window.min(s.w2_messages);
+        for i in 0..window {
+            ws.send(text_payload(i)).unwrap();
+        }
+        // The listener owns its counters (`FnMut`), as a Rust user would write it; only the
+        // result is shared.
+        let result = Arc::new(Mutex::new(None));
+        let (w, r) = (ws.clone(), result.clone());
+        let (mut sent, mut received, mut ok) = (window, 0usize, true);
         ws.set_onmessage(move |e| {
-            let mut st = st.lock().unwrap();
-            if !is_payload(e.data().as_text(), st.received) {
-                st.ok = false;
+            ok &= is_payload(e.data().as_text(), received);
+            received += 1;
+            if sent < s.w2_messages {
+                w.send(text_payload(sent)).unwrap();
+                sent += 1;
             }
-            st.received += 1;
-            if st.sent < s.w2_messages {
-                w.send(text_payload(st.sent)).unwrap();
-                st.sent += 1;
-            }
-            if st.received == s.w2_messages {
-                st.done = Some((st.start.elapsed(), cpu_time() - st.cpu0));
+            if received == s.w2_messages {
+                *r.lock().unwrap() = Some((ok, start.elapsed(), cpu_time() - cpu0));
                 w.close();
             }
         });
         ws.closed().await;
-        let st = state.lock().unwrap();
-        assert!(st.ok, "W2 isows: wrong echo");
-        let (elapsed, cpu) = st.done.expect("W2 isows: missing echoes");
+        let (ok, elapsed, cpu) = result
+            .lock()
+            .unwrap()
+            .take()
+            .expect("W2 isows: missing echoes");
+        assert!(ok, "W2 isows: wrong echo");
         rate_and_cpu(s.w2_messages, elapsed, cpu)
     }
 
@@ -486,43 +469,33 @@ mod native {
     async fn w3_isows(url: &str, s: Sizes, size: usize) -> f64 {
         let ws = WebSocket::new(url).unwrap();
         let total = (s.w3_total_bytes / size).max(s.w3_window);
-        let state = Arc::new(Mutex::new(W2 {
-            sent: 0,
-            received: 0,
-            ok: true,
-            start: Instant::now(),
-            cpu0: Duration::ZERO,
-            done: None,
-        }));
-        let (w, st) = (ws.clone(), state.clone());
-        ws.set_onopen(move |_| {
-            let mut st = st.lock().unwrap();
-            st.start = Instant::now();
-            while st.sent < s.w3_window {
-                w.send(bulk_payload(st.sent, size)).unwrap();
-                st.sent += 1;
-            }
-        });
-        let (w, st) = (ws.clone(), state.clone());
+        ws.opened().await.unwrap();
+        let start = Instant::now();
+        for i in 0..s.w3_window {
+            ws.send(bulk_payload(i, size)).unwrap();
+        }
+        let result = Arc::new(Mutex::new(None));
+        let (w, r) = (ws.clone(), result.clone());
+        let (mut sent, mut received, mut ok) = (s.w3_window, 0usize, true);
         ws.set_onmessage(move |e| {
-            let mut st = st.lock().unwrap();
-            let good =
-                matches!(e.data(), MessageData::Binary(b) if check_bulk(b, st.received, size));
-            st.ok &= good;
-            st.received += 1;
-            if st.sent < total {
-                w.send(bulk_payload(st.sent, size)).unwrap();
-                st.sent += 1;
+            ok &= matches!(e.data(), MessageData::Binary(b) if check_bulk(b, received, size));
+            received += 1;
+            if sent < total {
+                w.send(bulk_payload(sent, size)).unwrap();
+                sent += 1;
             }
-            if st.received == total {
-                st.done = Some((st.start.elapsed(), Duration::ZERO));
+            if received == total {
+                *r.lock().unwrap() = Some((ok, start.elapsed()));
                 w.close();
             }
         });
         ws.closed().await;
-        let st = state.lock().unwrap();
-        assert!(st.ok, "W3 isows: wrong echo");
-        let (elapsed, _) = st.done.expect("W3 isows: missing echoes");
+        let (ok, elapsed) = result
+            .lock()
+            .unwrap()
+            .take()
+            .expect("W3 isows: missing echoes");
+        assert!(ok, "W3 isows: wrong echo");
         (total * size) as f64 / elapsed.as_secs_f64() / 1e6
     }
 

@@ -51,6 +51,7 @@ step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p isows
 
 step "echo_client example (the main job)"
+cargo build --locked -q --example echo_client   # the timeout below bounds the run, not the build
 out=$(timeout 60 cargo run --locked -q --example echo_client)
 printf '%s\n' "$out"
 expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection closed.'
