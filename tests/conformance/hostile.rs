@@ -113,6 +113,19 @@ async fn random_server_bytes_keep_the_event_contract() {
     }
 }
 
+/// Resident memory, after handing freed memory back to the OS (glibc keeps it otherwise).
+fn rss_after_trim() -> usize {
+    // SAFETY: malloc_trim only releases free memory at the top of glibc's heaps.
+    unsafe { libc::malloc_trim(0) };
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0)
+        * 4096
+}
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
@@ -133,6 +146,7 @@ async fn soak_every_echo_in_order_and_nothing_left_behind() {
     let (sockets, messages) = (env("SOAK_SOCKETS", 100), env("SOAK_MESSAGES", 200));
     let server = TestServer::start().await;
     let fds_before = open_fds();
+    let rss_before = rss_after_trim();
     let tasks_before = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
@@ -141,7 +155,7 @@ async fn soak_every_echo_in_order_and_nothing_left_behind() {
     for s in 0..sockets {
         // Under full load the echo of our Close can queue behind many messages: a generous
         // close timeout, so that a slow (not broken) server is not cut off.
-        let ws = WebSocket::builder(&server.url("/echo"))
+        let ws = WebSocket::builder(&server.url("/echo?nolog=1"))
             .close_timeout(Duration::from_secs(120))
             .connect()
             .unwrap();
@@ -200,6 +214,13 @@ async fn soak_every_echo_in_order_and_nothing_left_behind() {
         open_fds() <= fds_before,
         "file descriptors left: {} (before: {fds_before})",
         open_fds()
+    );
+    // Memory back near its baseline: what is left is the allocator's bookkeeping, not sockets.
+    let rss_after = rss_after_trim();
+    let grown = rss_after.saturating_sub(rss_before);
+    assert!(
+        grown < 32 << 20,
+        "RSS grew by {grown} bytes ({rss_before} -> {rss_after})"
     );
 }
 

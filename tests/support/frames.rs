@@ -72,6 +72,8 @@ pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
 pub struct Conn {
     io: Option<BoxIo>,
     pub log: Arc<Mutex<ConnLog>>,
+    /// Log every frame received (off for load tests: `?nolog=1`).
+    pub log_frames: bool,
 }
 
 fn gone() -> std::io::Error {
@@ -80,7 +82,11 @@ fn gone() -> std::io::Error {
 
 impl Conn {
     pub fn new(io: BoxIo, log: Arc<Mutex<ConnLog>>) -> Self {
-        Conn { io: Some(io), log }
+        Conn {
+            io: Some(io),
+            log,
+            log_frames: true,
+        }
     }
 
     fn io(&mut self) -> std::io::Result<&mut BoxIo> {
@@ -165,7 +171,9 @@ impl Conn {
             mask,
             payload,
         };
-        self.log.lock().unwrap().frames.push(frame.clone());
+        if self.log_frames {
+            self.log.lock().unwrap().frames.push(frame.clone());
+        }
         Ok(frame)
     }
 

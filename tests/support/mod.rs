@@ -283,6 +283,7 @@ async fn serve(mut io: BoxIo, log: Arc<Mutex<ConnLog>>) {
         return;
     };
     let mut ws = frames::Conn::new(io, log.clone());
+    ws.log_frames = !req.params.contains_key("nolog");
     let _ = handlers::handle(&mut ws, &req).await;
     log.lock().unwrap().ended = true;
 }
