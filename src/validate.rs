@@ -8,7 +8,7 @@ const CONSTRUCT: &str = "Failed to construct 'WebSocket'";
 const CLOSE: &str = "Failed to execute 'close' on 'WebSocket'";
 
 /// True for an RFC 2616 `token`: one or more visible ASCII characters, no separators.
-fn is_token(s: &str) -> bool {
+pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| (0x21..=0x7e).contains(&b) && !b"()<>@,;:\\\"/[]?={}".contains(&b))

@@ -86,10 +86,7 @@ fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
         "sec-websocket-extensions",
     ];
     for (name, value) in headers {
-        let token = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        let token = crate::validate::is_token(name);
         if !token || value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
             return Err(Error::SyntaxError(format!(
                 "'{name}' is not a valid HTTP header"
