@@ -212,8 +212,16 @@ struct Session<'a> {
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
         self.commands.set_active(true);
+        // While this task runs, sends from the listeners it dispatches go to the outbox.
+        let me = Arc::as_ptr(&self.commands) as usize;
+        OUTBOX.with(|o| o.borrow_mut().0 = me);
         let result = self.work(cx);
+        OUTBOX.with(|o| o.borrow_mut().0 = 0);
+        self.take_commands();
         self.commands.set_active(false);
+        if result.is_pending() && !self.pending.is_empty() {
+            cx.waker().wake_by_ref();
+        }
         if result.is_pending() && self.commands_open && self.pending.is_empty() {
             // Sleep only if nothing was queued meanwhile; else come straight back.
             match self.commands.poll_take(cx, &mut self.pending) {
@@ -281,9 +289,7 @@ impl Session<'_> {
     /// Moves queued commands into the sink until the queue is empty or the sink is full.
     /// `Ok(true)` if it stopped after a full batch with more possibly queued.
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
-        if self.pending.is_empty() && self.commands_open {
-            self.commands.try_take(&mut self.pending);
-        }
+        self.take_commands();
         for _ in 0..BATCH {
             if self.pending.is_empty() {
                 return Ok(false);
@@ -371,15 +377,18 @@ impl Session<'_> {
 
     /// Emits a message, collecting what its listeners send on this thread.
     fn dispatch(&mut self, happening: Happening) {
-        let me = Arc::as_ptr(&self.commands) as usize;
-        OUTBOX.with(|o| o.borrow_mut().0 = me);
         self.shared.emit(happening);
+    }
+
+    /// Moves new commands to `pending`: the queue's first (whatever reached it before the
+    /// listeners' sends goes first), then this thread's outbox.
+    fn take_commands(&mut self) {
+        if self.commands_open {
+            self.commands.try_take(&mut self.pending);
+        }
         OUTBOX.with(|o| {
             let mut o = o.borrow_mut();
-            o.0 = 0;
             if !o.1.is_empty() {
-                // Whatever reached the queue first goes first.
-                self.commands.try_take(&mut self.pending);
                 self.pending.extend(o.1.drain(..));
             }
         });
