@@ -179,3 +179,44 @@ fn wait_closed_returns_after_the_close_listeners_ran() {
     let _ = stop.send(());
     thread.join().unwrap();
 }
+
+/// Run by `exiting_with_open_sockets_is_clean` in a child process (does nothing otherwise):
+/// opens sockets, sends, and exits the process while they are open and busy.
+#[test]
+fn exit_helper() {
+    let Ok(url) = std::env::var("ISOWS_EXIT_HELPER_URL") else {
+        return;
+    };
+    let sockets: Vec<WebSocket> = (0..20).map(|_| WebSocket::new(&url).unwrap()).collect();
+    for ws in &sockets {
+        assert_eq!(ws.wait_opened(), Ok(Ok(())));
+        for _ in 0..50 {
+            ws.send(vec![1u8; 64 * 1024]).unwrap();
+        }
+    }
+    std::process::exit(0);
+}
+
+#[test]
+fn exiting_with_open_sockets_is_clean() {
+    let (addr, thread, stop) = server_on_its_own_runtime();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "lifecycle::exit_helper",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ISOWS_EXIT_HELPER_URL", format!("ws://{addr}/echo"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit status {:?}; stderr: {stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = stop.send(());
+    thread.join().unwrap();
+}
