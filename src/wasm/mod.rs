@@ -31,6 +31,12 @@ use crate::websocket::ReadyState;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: i32) -> JsValue;
+}
+
 /// How many sockets this crate has alive in the page (for leak checks): a socket is alive from
 /// `new()` until its `close` event has fired and its last handle is dropped.
 ///
@@ -66,8 +72,11 @@ impl Inner {
         self.ws.set_onmessage(None);
         self.ws.set_onerror(None);
         self.ws.set_onclose(None);
+        // Not now (one of them is running): in a task of its own, through a one-shot closure
+        // that the browser calls once and wasm-bindgen then frees.
         let callbacks = self.callbacks.borrow_mut().take();
-        wasm_bindgen_futures::spawn_local(async move { drop(callbacks) });
+        let later = Closure::once_into_js(move || drop(callbacks));
+        set_timeout(later.unchecked_ref(), 0);
     }
 }
 
@@ -95,12 +104,18 @@ fn dom_error(e: JsValue) -> Error {
 
 /// `scheme://host[:port]` of a URL the browser serialized.
 fn origin_of(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    // Character patterns and no indexing: a substring search or a failed `str` slice would
+    // pull their code (and core's panic formatting) into the .wasm.
+    let Some((scheme, rest)) = url.split_once(':') else {
         return String::new();
     };
-    let authority = rest.split('/').next().unwrap_or("");
+    let authority = rest.trim_start_matches('/').split('/').next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    format!("{scheme}://{host}")
+    let mut origin = String::with_capacity(scheme.len() + 3 + host.len());
+    origin.push_str(scheme);
+    origin.push_str("://");
+    origin.push_str(host);
+    origin
 }
 
 pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
