@@ -109,8 +109,8 @@ fn origin_of(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once(':') else {
         return String::new();
     };
-    let authority = rest.trim_start_matches('/').split('/').next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let authority = rest.split('/').find(|part| !part.is_empty()).unwrap_or("");
+    let host = authority.split('@').next_back().unwrap_or(authority);
     let mut origin = String::with_capacity(scheme.len() + 3 + host.len());
     origin.push_str(scheme);
     origin.push_str("://");

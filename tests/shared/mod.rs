@@ -19,7 +19,7 @@ macro_rules! shared_test_names {
             cl_19_close_in_the_same_packet_as_the_101, cl_21_server_chosen_codes,
             cl_22_abrupt_loss_is_close_1006_without_error, e_02_listener_order,
             e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
-            f_02_non_101_status_fails, f_06_wrong_accept_key_fails,
+            f_02_non_101_status_fails, f_06_wrong_accept_key_fails, message_origin_is_the_urls_origin,
             }
     };
 }
@@ -481,4 +481,18 @@ pub async fn f_06_wrong_accept_key_fails(base: &str) {
         seen,
         [Seen::Error(ReadyState::Closed), closed(1006, "", false)]
     );
+}
+
+pub async fn message_origin_is_the_urls_origin(base: &str) {
+    let ws = WebSocket::new(&format!("{base}/echo?x=1")).unwrap();
+    let origins = Arc::new(Mutex::new(Vec::new()));
+    let o = origins.clone();
+    ws.set_onmessage(move |e| o.lock().unwrap().push(e.origin().to_owned()));
+    let w = ws.clone();
+    ws.set_onopen(move |_| w.send("x").unwrap());
+    let log = record(&ws);
+    wait_until(&log, "echo", |s| s.len() >= 2).await;
+    assert_eq!(*origins.lock().unwrap(), [base.to_owned()]);
+    ws.close();
+    until_close(&log).await;
 }

@@ -28,11 +28,8 @@ fn js_error(e: isows::Error) -> JsValue {
 /// `protocols` is comma-separated (empty for none).
 #[wasm_bindgen]
 pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), JsValue> {
-    let protocols: Vec<&str> = protocols
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    // The page trims the names (Unicode whitespace tables are not worth shipping here).
+    let protocols: Vec<&str> = protocols.split(',').filter(|p| !p.is_empty()).collect();
     let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
     // The page formats the log lines: `log(type, ...fields)`, so Rust needs no formatting.
     let emit = move |kind: &str, a: JsValue, b: JsValue, c: JsValue| {
