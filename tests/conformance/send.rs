@@ -21,6 +21,22 @@ async fn echo_with(
     (ws, rec)
 }
 
+/// Sends `message` from the open listener; returns `bufferedAmount` read right after the
+/// call, and the echo.
+async fn echo_one(server: &TestServer, message: Message) -> (WebSocket, Recorder, u64, Ev) {
+    let amount = Arc::new(Mutex::new(None));
+    let a = amount.clone();
+    let (ws, mut rec) = echo_with(server, move |ws| {
+        ws.send(message).unwrap();
+        *a.lock().unwrap() = Some(ws.buffered_amount());
+    })
+    .await;
+    assert!(matches!(rec.next().await, Ev::Open { .. }));
+    let echo = rec.next().await;
+    let amount = amount.lock().unwrap().expect("the open listener ran");
+    (ws, rec, amount, echo)
+}
+
 fn text(s: &str) -> Ev {
     Ev::Message {
         data: MessageData::Text(s.into()),
@@ -78,16 +94,8 @@ async fn s_03_text_echo_and_buffered_amount() {
 #[tokio::test]
 async fn s_04_empty_text_message() {
     let server = TestServer::start().await;
-    let amount = Arc::new(Mutex::new(None));
-    let a = amount.clone();
-    let (ws, mut rec) = echo_with(&server, move |ws| {
-        ws.send("").unwrap();
-        *a.lock().unwrap() = Some(ws.buffered_amount());
-    })
-    .await;
-    rec.next().await;
-    assert_eq!(rec.next().await, text(""));
-    assert_eq!(*amount.lock().unwrap(), Some(0));
+    let (ws, mut rec, amount, echo) = echo_one(&server, "".into()).await;
+    assert_eq!((amount, echo), (0, text("")));
     ws.close();
     rec.until_close().await;
     let ws = WebSocket::new(&server.url("/empty-message")).unwrap();
@@ -102,17 +110,8 @@ async fn s_04_empty_text_message() {
 async fn s_05_65000_character_string() {
     let server = TestServer::start().await;
     let big = "x".repeat(65000);
-    let b = big.clone();
-    let amount = Arc::new(Mutex::new(None));
-    let a = amount.clone();
-    let (_ws, mut rec) = echo_with(&server, move |ws| {
-        ws.send(b).unwrap();
-        *a.lock().unwrap() = Some(ws.buffered_amount());
-    })
-    .await;
-    rec.next().await;
-    assert_eq!(rec.next().await, text(&big));
-    assert_eq!(*amount.lock().unwrap(), Some(65000));
+    let (_ws, _rec, amount, echo) = echo_one(&server, big.clone().into()).await;
+    assert_eq!((amount, echo), (65000, text(&big)));
 }
 
 #[tokio::test]
@@ -134,31 +133,15 @@ async fn s_06_payload_length_boundaries() {
 #[tokio::test]
 async fn s_07_buffered_amount_counts_utf8_bytes() {
     let server = TestServer::start().await;
-    let amount = Arc::new(Mutex::new(None));
-    let a = amount.clone();
-    let (_ws, mut rec) = echo_with(&server, move |ws| {
-        ws.send("¥¥¥¥¥¥").unwrap();
-        *a.lock().unwrap() = Some(ws.buffered_amount());
-    })
-    .await;
-    rec.next().await;
-    assert_eq!(rec.next().await, text("¥¥¥¥¥¥"));
-    assert_eq!(*amount.lock().unwrap(), Some(12));
+    let (_ws, _rec, amount, echo) = echo_one(&server, "¥¥¥¥¥¥".into()).await;
+    assert_eq!((amount, echo), (12, text("¥¥¥¥¥¥")));
 }
 
 #[tokio::test]
 async fn s_08_paired_surrogates() {
     let server = TestServer::start().await;
-    let amount = Arc::new(Mutex::new(None));
-    let a = amount.clone();
-    let (_ws, mut rec) = echo_with(&server, move |ws| {
-        ws.send(Message::from_utf16(&[0xD801, 0xDC07])).unwrap();
-        *a.lock().unwrap() = Some(ws.buffered_amount());
-    })
-    .await;
-    rec.next().await;
-    assert_eq!(rec.next().await, text("\u{10407}"));
-    assert_eq!(*amount.lock().unwrap(), Some(4));
+    let (_ws, _rec, amount, echo) = echo_one(&server, Message::from_utf16(&[0xD801, 0xDC07])).await;
+    assert_eq!((amount, echo), (4, text("\u{10407}")));
 }
 
 #[tokio::test]
