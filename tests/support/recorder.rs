@@ -135,3 +135,18 @@ pub fn close_of(events: &[Ev]) -> (u16, String, bool) {
         })
         .expect("a close event")
 }
+
+/// Records `ws`, expects `open` then a message while OPEN, and returns the message's data.
+pub async fn first_message_data(ws: &WebSocket) -> MessageData {
+    let mut rec = record(ws);
+    match (rec.next().await, rec.next().await) {
+        (
+            Ev::Open { .. },
+            Ev::Message {
+                data,
+                state: ReadyState::Open,
+            },
+        ) => data,
+        other => panic!("expected open then a message, got {other:?}"),
+    }
+}
