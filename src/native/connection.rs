@@ -359,9 +359,12 @@ impl Session<'_> {
                 WsMessage::Text(t) => {
                     // tungstenite validated the UTF-8: hand its bytes over without a copy.
                     let text = Text::from_utf8_unchecked(t.into());
-                    self.dispatch(Happening::Message(MessageData::Text(text)));
+                    self.shared
+                        .emit(Happening::Message(MessageData::Text(text)));
                 }
-                WsMessage::Binary(b) => self.dispatch(Happening::Message(MessageData::Binary(b))),
+                WsMessage::Binary(b) => {
+                    self.shared.emit(Happening::Message(MessageData::Binary(b)))
+                }
                 // tungstenite queued the Pong; make sure it is flushed.
                 WsMessage::Ping(_) => self.need_flush = true,
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -373,11 +376,6 @@ impl Session<'_> {
             }
         }
         Poll::Ready(None)
-    }
-
-    /// Emits a message, collecting what its listeners send on this thread.
-    fn dispatch(&mut self, happening: Happening) {
-        self.shared.emit(happening);
     }
 
     /// Moves new commands to `pending`: the queue's first (whatever reached it before the
