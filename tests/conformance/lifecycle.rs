@@ -145,8 +145,11 @@ fn dropping_the_runtime_closes_its_sockets() {
         .enable_all()
         .build()
         .unwrap();
+    let causes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let ws = rt.block_on(async {
         let ws = WebSocket::new(&format!("ws://{addr}/echo")).unwrap();
+        let c = causes.clone();
+        ws.set_onerror(move |e| c.lock().unwrap().push(e.cause().clone()));
         ws.opened().await.unwrap();
         ws
     });
@@ -157,6 +160,7 @@ fn dropping_the_runtime_closes_its_sockets() {
         .expect("a close event");
     assert_eq!((close.code(), close.was_clean()), (1006, false));
     assert_eq!(ws.ready_state(), ReadyState::Closed);
+    assert_eq!(*causes.lock().unwrap(), [isows::ErrorCause::Aborted]);
     let _ = stop.send(());
     thread.join().unwrap();
 }
