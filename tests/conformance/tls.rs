@@ -5,12 +5,9 @@ use isows::{ErrorCause, ReadyState, WebSocket};
 use crate::support::recorder::close_of;
 use crate::support::*;
 
-#[tokio::test]
-async fn f_14_untrusted_certificate_is_refused_with_a_tls_cause() {
-    let pki = tls::generate();
-    let server = TestServer::start_tls(pki.identity).await;
-    let ws = WebSocket::new(&server.url("/echo")).unwrap();
-    let events = record(&ws).until_close().await;
+/// `error` with a TLS cause, then `close` 1006 (never 1015).
+async fn assert_tls_failure(ws: &WebSocket) {
+    let events = record(ws).until_close().await;
     assert!(
         matches!(
             &events[0],
@@ -26,6 +23,14 @@ async fn f_14_untrusted_certificate_is_refused_with_a_tls_cause() {
         (1006, String::new(), false),
         "never 1015"
     );
+}
+
+#[tokio::test]
+async fn f_14_untrusted_certificate_is_refused_with_a_tls_cause() {
+    let pki = tls::generate();
+    let server = TestServer::start_tls(pki.identity).await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    assert_tls_failure(&ws).await;
 }
 
 #[tokio::test]
@@ -76,16 +81,5 @@ async fn hostname_mismatch_is_refused_with_a_tls_cause() {
         .add_root_certificate(ca)
         .connect()
         .unwrap();
-    let events = record(&ws).until_close().await;
-    assert!(
-        matches!(
-            &events[0],
-            Ev::Error {
-                cause: ErrorCause::Tls(_),
-                state: ReadyState::Closed
-            }
-        ),
-        "{events:?}"
-    );
-    assert_eq!(close_of(&events), (1006, String::new(), false));
+    assert_tls_failure(&ws).await;
 }
