@@ -38,6 +38,8 @@ pub(crate) struct Options {
     pub(crate) handshake_timeout: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) max_buffered_amount: Option<u64>,
+    /// RFC 6455 §4.1: one CONNECTING connection per IP address and port.
+    pub(crate) serialize_handshakes: bool,
     /// Names of the native-only options that were set (wasm32 rejects them).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) native_only: Vec<&'static str>,
@@ -58,6 +60,7 @@ impl Options {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             max_buffered_amount: None,
+            serialize_handshakes: true,
             native_only: Vec::new(),
             #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
             tls_connector: None,

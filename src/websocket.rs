@@ -776,6 +776,22 @@ impl WebSocketBuilder {
         self
     }
 
+    /// Whether this socket waits for the opening handshake of any other socket to the same IP
+    /// address and port to finish before it connects (default `true`). That is RFC 6455
+    /// §4.1's rule ("no more than one connection in a CONNECTING state" per address), which
+    /// browsers enforce to protect servers from scripts; with `false` the handshake starts at
+    /// once, as other native clients do, for programs that open many sockets to one server
+    /// they trust (native only).
+    ///
+    /// ```
+    /// let b = isows::WebSocket::builder("ws://h/").serialize_handshakes(false);
+    /// ```
+    pub fn serialize_handshakes(mut self, serialize: bool) -> Self {
+        self.options.serialize_handshakes = serialize;
+        self.options.native_only.push("serialize_handshakes");
+        self
+    }
+
     /// Use this TLS connector for `wss://` instead of the default (native only).
     ///
     /// ```no_run

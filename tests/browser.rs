@@ -42,6 +42,11 @@ fn native_only_options_are_refused() {
         .connect()
         .unwrap_err();
     assert_eq!(err.name(), "NotSupportedError");
+    let err = isows::WebSocket::builder(&format!("{BASE}/echo"))
+        .serialize_handshakes(false)
+        .connect()
+        .unwrap_err();
+    assert!(err.message().contains("serialize_handshakes"), "{err}");
     let ws = isows::WebSocket::new(&format!("{BASE}/echo")).unwrap();
     assert_eq!(ws.wait_closed().unwrap_err().name(), "NotSupportedError");
     ws.close();

@@ -44,7 +44,10 @@ pub(crate) async fn connect(
         .map_err(|_| ErrorCause::Timeout)??;
     let mut last = None;
     for addr in addrs {
-        let _turn = connecting_slot(addr).lock_owned().await;
+        let _turn = match options.serialize_handshakes {
+            true => Some(connecting_slot(addr).lock_owned().await),
+            false => None,
+        };
         match tokio::time::timeout(limit, upgrade(addr, target, options)).await {
             Err(_) => return Err(ErrorCause::Timeout),
             Ok(Err(ErrorCause::Connect(e))) => last = Some(e),

@@ -339,6 +339,36 @@ async fn c_20_one_connecting_connection_per_host() {
     assert_eq!(r2.names_until_close().await, ["close"]);
 }
 
+/// C-20's opt-out (`serialize_handshakes(false)`): both handshakes run at once, so the second
+/// `open` does not wait for the first.
+#[tokio::test]
+async fn c_20_opt_out_starts_every_handshake_at_once() {
+    let server = TestServer::start().await;
+    let url = server.url("/handshake_sleep_2?ms=600");
+    let connect = || {
+        WebSocket::builder(&url)
+            .serialize_handshakes(false)
+            .connect()
+            .unwrap()
+    };
+    let start = Instant::now();
+    let (first, second) = (connect(), connect());
+    let mut r1 = record(&first);
+    let mut r2 = record(&second);
+    assert!(matches!(r1.next().await, Ev::Open { .. }));
+    assert!(matches!(r2.next().await, Ev::Open { .. }));
+    let both = start.elapsed();
+    // Serialised, the second open would come after 2 × 600 ms.
+    assert!(
+        both < Duration::from_millis(1100),
+        "second open after {both:?}: the handshakes were serialised"
+    );
+    first.close();
+    second.close();
+    assert_eq!(r1.names_until_close().await, ["close"]);
+    assert_eq!(r2.names_until_close().await, ["close"]);
+}
+
 #[tokio::test]
 async fn waiting_for_the_addresss_turn_does_not_count_toward_the_handshake_timeout() {
     let server = TestServer::start().await;
