@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::completion::Completion;
 use crate::error::ErrorCause;
@@ -133,19 +133,23 @@ impl Shared {
         &self,
         change: impl FnOnce(&mut Registry) -> (Option<EventType>, R),
     ) -> R {
-        let (release, result) = {
-            let mut q = lock(&self.queue);
-            let (added, result) = change(&mut q.registry);
-            let release = added.filter(|ty| {
-                q.ever_listened[ty.index()] = true;
-                !q.held[ty.index()].is_empty() || q.finished
-            });
-            (release, result)
-        };
+        let mut q = lock(&self.queue);
+        let (added, result) = change(&mut q.registry);
+        self.registered(q, added);
+        result
+    }
+
+    /// After a registry change (the generic part of `with_registry` kept small: it is
+    /// compiled once per listener type).
+    fn registered(&self, mut q: MutexGuard<'_, Queue>, added: Option<EventType>) {
+        let release = added.filter(|ty| {
+            q.ever_listened[ty.index()] = true;
+            !q.held[ty.index()].is_empty() || q.finished
+        });
+        drop(q);
         if let Some(ty) = release {
             self.enqueue(Item::Release(ty));
         }
-        result
     }
 
     /// True if any listener or `on*` slot is registered.

@@ -58,6 +58,15 @@ impl Error {
     }
 }
 
+/// Joins message parts without `format!` or `concat()` (both are large in a `.wasm`).
+pub(crate) fn message(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name(), self.message())

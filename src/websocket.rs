@@ -393,11 +393,12 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
-        crate::validate::close_args(code, reason)?;
+        // The browser checks the arguments itself (and words the errors the same way).
         #[cfg(target_arch = "wasm32")]
         return self.handle.conn.close(Some((code, reason)));
         #[cfg(not(target_arch = "wasm32"))]
         {
+            crate::validate::close_args(code, reason)?;
             self.start_close(Some((code, reason.to_owned())));
             Ok(())
         }

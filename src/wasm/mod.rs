@@ -23,7 +23,7 @@ use web_sys::{
 };
 
 use crate::dispatch::{Happening, Shared};
-use crate::error::{Error, ErrorCause};
+use crate::error::{message, Error, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
 use crate::options::Options;
@@ -102,36 +102,23 @@ fn dom_error(e: JsValue) -> Error {
     }
 }
 
-/// `scheme://host[:port]` of a URL the browser serialized.
-fn origin_of(url: &str) -> String {
-    // Character patterns and no indexing: a substring search or a failed `str` slice would
-    // pull their code (and core's panic formatting) into the .wasm.
-    let Some((scheme, rest)) = url.split_once(':') else {
-        return String::new();
-    };
-    let authority = rest.split('/').find(|part| !part.is_empty()).unwrap_or("");
-    let host = authority.split('@').next_back().unwrap_or(authority);
-    let mut origin = String::with_capacity(scheme.len() + 3 + host.len());
-    origin.push_str(scheme);
-    origin.push_str("://");
-    origin.push_str(host);
-    origin
-}
-
 pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
     if let Some(name) = options.native_only.first() {
-        return Err(Error::NotSupportedError(format!(
-            "the builder option '{name}' is not available in the browser"
-        )));
+        return Err(Error::NotSupportedError(message(&[
+            "the builder option '",
+            name,
+            "' is not available in the browser",
+        ])));
     }
     // The constructor's order: the URL (the browser's parser), then the subprotocols (the
     // same checks as natively: WPT wants case-insensitive duplicates rejected, Chromium does
     // not), then the socket.
-    web_sys::Url::new(&options.url).map_err(|_| {
-        Error::SyntaxError(format!(
-            "Failed to construct 'WebSocket': The URL '{}' is invalid.",
-            options.url
-        ))
+    let parsed = web_sys::Url::new(&options.url).map_err(|_| {
+        Error::SyntaxError(message(&[
+            "Failed to construct 'WebSocket': The URL '",
+            &options.url,
+            "' is invalid.",
+        ]))
     })?;
     let protocols = crate::validate::protocols(&options.protocols)?;
     let ws = if protocols.is_empty() {
@@ -142,9 +129,8 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
     }
     .map_err(dom_error)?;
     ws.set_binary_type(BinaryType::Arraybuffer);
-    let url = ws.url();
-    let origin = origin_of(&url);
-    let shared = Arc::new(Shared::new(url, origin, None));
+    // `ws:`/`wss:` URLs have a tuple origin, serialized `scheme://host[:port]`.
+    let shared = Arc::new(Shared::new(ws.url(), parsed.origin(), None));
     LIVE.fetch_add(1, Ordering::SeqCst);
     let inner = Rc::new(Inner {
         ws,
@@ -152,11 +138,12 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
     });
 
     // Each callback holds the socket (`Rc<Inner>`) until `close` releases them.
-    let (s, i) = (shared.clone(), inner.clone());
+    // `protocol()`/`extensions()` ask the browser, so the open event carries nothing.
+    let s = shared.clone();
     let open = Closure::new(move |_: JsEvent| {
         s.emit(Happening::Open {
-            protocol: i.ws.protocol(),
-            extensions: i.ws.extensions(),
+            protocol: String::new(),
+            extensions: String::new(),
         });
     });
     let s = shared.clone();

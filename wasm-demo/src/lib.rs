@@ -25,11 +25,10 @@ fn js_error(e: isows::Error) -> JsValue {
 }
 
 /// `new WebSocket(url, protocols)` with the four `on*` handlers logging to `log(type, text)`.
-/// `protocols` is comma-separated (empty for none).
+/// The page splits and trims the protocol names (string searching and Unicode whitespace
+/// tables are not worth shipping in the .wasm).
 #[wasm_bindgen]
-pub fn connect(url: &str, protocols: &str, log: js_sys::Function) -> Result<(), JsValue> {
-    // The page trims the names (Unicode whitespace tables are not worth shipping here).
-    let protocols: Vec<&str> = protocols.split(',').filter(|p| !p.is_empty()).collect();
+pub fn connect(url: &str, protocols: Vec<String>, log: js_sys::Function) -> Result<(), JsValue> {
     let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
     // The page formats the log lines: `log(type, ...fields)`, so Rust needs no formatting.
     let emit = move |kind: &str, a: JsValue, b: JsValue, c: JsValue| {
