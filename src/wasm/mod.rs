@@ -6,8 +6,8 @@
 //! and DOM order behave identically on both backends. `binaryType` is `"arraybuffer"`
 //! underneath and binary messages arrive as `Bytes`.
 //!
-//! The four browser callbacks live in the socket and keep it alive until its `close` event
-//! (like a browser socket with listeners); then they are detached and dropped (no
+//! One browser callback (for the four events) lives in the socket and keeps it alive until its
+//! `close` event (like a browser socket with listeners); then it is detached and dropped (no
 //! `Closure::forget`).
 
 use std::cell::RefCell;
@@ -47,16 +47,13 @@ pub fn live_sockets() -> usize {
     LIVE.load(Ordering::SeqCst)
 }
 
-struct Callbacks {
-    _open: Closure<dyn FnMut(JsEvent)>,
-    _message: Closure<dyn FnMut(JsMessageEvent)>,
-    _error: Closure<dyn FnMut(JsEvent)>,
-    _close: Closure<dyn FnMut(JsCloseEvent)>,
-}
+/// The browser callback's type.
+type Callback = Closure<dyn FnMut(JsEvent)>;
 
 struct Inner {
     ws: web_sys::WebSocket,
-    callbacks: RefCell<Option<Callbacks>>,
+    /// The one browser callback (set as `onopen`, `onmessage`, `onerror` and `onclose`).
+    callback: RefCell<Option<Callback>>,
 }
 
 impl Drop for Inner {
@@ -66,16 +63,16 @@ impl Drop for Inner {
 }
 
 impl Inner {
-    /// After `close`: detach the callbacks and drop them once the current one has returned.
+    /// After `close`: detach the callback and drop it once it has returned.
     fn release(&self) {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onerror(None);
         self.ws.set_onclose(None);
-        // Not now (one of them is running): in a task of its own, through a one-shot closure
-        // that the browser calls once and wasm-bindgen then frees.
-        let callbacks = self.callbacks.borrow_mut().take();
-        let later = Closure::once_into_js(move || drop(callbacks));
+        // Not now (it is running): in a task of its own, through a one-shot closure that the
+        // browser calls once and wasm-bindgen then frees.
+        let callback = self.callback.borrow_mut().take();
+        let later = Closure::once_into_js(move || drop(callback));
         set_timeout(later.unchecked_ref(), 0);
     }
 }
@@ -87,17 +84,13 @@ pub(crate) struct Connection {
 
 /// Maps a browser exception to the `Error` variant of its DOMException name.
 fn dom_error(e: JsValue) -> Error {
-    let name = js_sys::Reflect::get(&e, &"name".into())
-        .ok()
-        .and_then(|v| v.as_string());
-    let message = js_sys::Reflect::get(&e, &"message".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    match name.as_deref() {
-        Some("SyntaxError") => Error::SyntaxError(message),
-        Some("InvalidStateError") => Error::InvalidStateError(message),
-        Some("InvalidAccessError") => Error::InvalidAccessError(message),
+    // A DOMException has `name` and `message` like an `Error`.
+    let e: js_sys::Error = e.unchecked_into();
+    let message = String::from(e.message());
+    match String::from(e.name()).as_str() {
+        "SyntaxError" => Error::SyntaxError(message),
+        "InvalidStateError" => Error::InvalidStateError(message),
+        "InvalidAccessError" => Error::InvalidAccessError(message),
         _ => Error::NotSupportedError(message),
     }
 }
@@ -134,52 +127,47 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
     LIVE.fetch_add(1, Ordering::SeqCst);
     let inner = Rc::new(Inner {
         ws,
-        callbacks: RefCell::new(None),
+        callback: RefCell::new(None),
     });
 
-    // Each callback holds the socket (`Rc<Inner>`) until `close` releases them.
-    // `protocol()`/`extensions()` ask the browser, so the open event carries nothing.
-    let s = shared.clone();
-    let open = Closure::new(move |_: JsEvent| {
-        s.emit(Happening::Open {
-            protocol: String::new(),
-            extensions: String::new(),
-        });
-    });
-    let s = shared.clone();
-    let message = Closure::new(move |e: JsMessageEvent| {
-        let data = e.data();
-        let data = match data.as_string() {
-            Some(text) => MessageData::Text(Text::from(text)),
-            None => match data.dyn_into::<ArrayBuffer>() {
-                Ok(buffer) => MessageData::Binary(Uint8Array::new(&buffer).to_vec().into()),
-                Err(_) => return,
-            },
-        };
-        s.emit(Happening::Message(data));
-    });
-    let s = shared.clone();
-    let error = Closure::new(move |_: JsEvent| s.emit(Happening::Error(ErrorCause::Browser)));
+    // One callback for the four events (one closure is much smaller in the .wasm than four).
+    // It holds the socket (`Rc<Inner>`) until `close` releases it.
     let (s, i) = (shared.clone(), inner.clone());
-    let close = Closure::new(move |e: JsCloseEvent| {
-        s.emit(Happening::Close(CloseEvent {
-            code: e.code(),
-            reason: e.reason(),
-            was_clean: e.was_clean(),
-        }));
-        i.release();
+    let callback = Closure::new(move |e: JsEvent| {
+        if let Some(e) = e.dyn_ref::<JsMessageEvent>() {
+            let data = e.data();
+            let data = match data.as_string() {
+                Some(text) => MessageData::Text(Text::from(text)),
+                None => match data.dyn_into::<ArrayBuffer>() {
+                    Ok(buffer) => MessageData::Binary(Uint8Array::new(&buffer).to_vec().into()),
+                    Err(_) => return,
+                },
+            };
+            s.emit(Happening::Message(data));
+        } else if let Some(e) = e.dyn_ref::<JsCloseEvent>() {
+            s.emit(Happening::Close(CloseEvent {
+                code: e.code(),
+                reason: e.reason(),
+                was_clean: e.was_clean(),
+            }));
+            i.release();
+        } else if e.type_() == "open" {
+            // `protocol()`/`extensions()` ask the browser, so the open event carries nothing.
+            s.emit(Happening::Open {
+                protocol: String::new(),
+                extensions: String::new(),
+            });
+        } else {
+            s.emit(Happening::Error(ErrorCause::Browser));
+        }
     });
     let ws = &inner.ws;
-    ws.set_onopen(Some(open.as_ref().unchecked_ref()));
-    ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
-    ws.set_onerror(Some(error.as_ref().unchecked_ref()));
-    ws.set_onclose(Some(close.as_ref().unchecked_ref()));
-    *inner.callbacks.borrow_mut() = Some(Callbacks {
-        _open: open,
-        _message: message,
-        _error: error,
-        _close: close,
-    });
+    let f = Some(callback.as_ref().unchecked_ref());
+    ws.set_onopen(f);
+    ws.set_onmessage(f);
+    ws.set_onerror(f);
+    ws.set_onclose(f);
+    *inner.callback.borrow_mut() = Some(callback);
     Ok((shared, Connection { inner }))
 }
 
