@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::FutureExt;
 use tokio::time::{sleep, Sleep};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -133,6 +133,7 @@ pub(crate) async fn run(
         close_sent: false,
         close_received: None,
         timer: None,
+        blocked: false,
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -150,18 +151,11 @@ pub(crate) async fn run(
         End::Lost => guard.close(CloseEvent::abnormal()),
         End::Fail(cause, code) => {
             // Send our Close (or flush the one tungstenite queued), briefly, then drop TCP.
-            let ws = &mut session.ws;
-            let goodbye = async move {
-                if let Some(code) = code {
-                    let frame = CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: "".into(),
-                    };
-                    ws.send(WsMessage::Close(Some(frame))).await
-                } else {
-                    ws.flush().await
-                }
-            };
+            let mut frame = code.map(|code| CloseFrame {
+                code: CloseCode::from(code),
+                reason: "".into(),
+            });
+            let goodbye = poll_fn(|cx| session.poll_goodbye(cx, &mut frame));
             let _ = tokio::time::timeout(FAIL_CLOSE_BUDGET, goodbye).await;
             guard.fail(cause)
         }
@@ -207,10 +201,18 @@ struct Session<'a> {
     close_received: Option<(u16, String)>,
     /// Close timeout after our Close, or linger after both Close frames.
     timer: Option<Pin<Box<Sleep>>>,
+    /// A write would have blocked (tungstenite kept the frame): flush before writing more.
+    blocked: bool,
+}
+
+/// tungstenite's "would block": the bridge's way of saying `Pending`.
+fn would_block(error: &WsError) -> bool {
+    matches!(error, WsError::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        self.ws.get_mut().set_waker(cx.waker());
         self.commands.set_active(true);
         // While this task runs, sends from the listeners it dispatches go to the outbox.
         let me = Arc::as_ptr(&self.commands) as usize;
@@ -239,11 +241,11 @@ impl Session<'_> {
         // listener sent leaves the queue before the next frame is buffered.
         let mut more = true;
         for _ in 0..BATCH {
-            let commands_left = match self.poll_commands(cx) {
+            let commands_left = match self.poll_commands() {
                 Ok(full) => full,
                 Err(end) => return Poll::Ready(end),
             };
-            match self.poll_read_one(cx) {
+            match self.poll_read_one() {
                 Poll::Ready(Some(end)) => return Poll::Ready(end),
                 Poll::Ready(None) => {}
                 Poll::Pending => {
@@ -253,14 +255,14 @@ impl Session<'_> {
             }
         }
         // Replies to the last message read.
-        match self.poll_commands(cx) {
+        match self.poll_commands() {
             Ok(full) => more |= full,
             Err(end) => return Poll::Ready(end),
         }
         // With more to read right away, leave the flush to the end of the burst (tungstenite
         // writes on its own once 128 KiB are buffered): fewer, larger writes.
         if self.need_flush && !more {
-            match self.ws.poll_flush_unpin(cx) {
+            match self.flush() {
                 Poll::Ready(Ok(())) => {
                     self.need_flush = false;
                     let n = std::mem::take(&mut self.unflushed);
@@ -286,18 +288,61 @@ impl Session<'_> {
         Poll::Pending
     }
 
-    /// Moves queued commands into the sink until the queue is empty or the sink is full.
+    /// Writes everything tungstenite holds and flushes the socket; a closed connection has
+    /// nothing left to flush.
+    fn flush(&mut self) -> Poll<Result<(), WsError>> {
+        match self.ws.flush() {
+            Ok(()) | Err(WsError::ConnectionClosed) => {
+                self.blocked = false;
+                Poll::Ready(Ok(()))
+            }
+            Err(e) if would_block(&e) => Poll::Pending,
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
+    /// Hands a message to tungstenite. One that would block is kept by tungstenite and
+    /// flushed before anything more is written.
+    fn write(&mut self, message: WsMessage) -> Result<(), End> {
+        match self.ws.write(message) {
+            Ok(()) => Ok(()),
+            Err(e) if would_block(&e) => {
+                self.blocked = true;
+                Ok(())
+            }
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    /// After a failure: writes `frame` (our Close) if given, then flushes; ready when done or
+    /// when the connection cannot take more.
+    fn poll_goodbye(&mut self, cx: &mut Context<'_>, frame: &mut Option<CloseFrame>) -> Poll<()> {
+        self.ws.get_mut().set_waker(cx.waker());
+        if let Some(frame) = frame.take() {
+            if self.write(WsMessage::Close(Some(frame))).is_err() {
+                return Poll::Ready(());
+            }
+        }
+        match self.flush() {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => Poll::Ready(()),
+        }
+    }
+
+    /// Moves queued commands into tungstenite until the queue is empty or the socket is full.
     /// `Ok(true)` if it stopped after a full batch with more possibly queued.
-    fn poll_commands(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
+    fn poll_commands(&mut self) -> Result<bool, End> {
         self.take_commands();
         for _ in 0..BATCH {
             if self.pending.is_empty() {
                 return Ok(false);
             }
-            match self.ws.poll_ready_unpin(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Err(self.classify(e)),
-                Poll::Pending => return Ok(false),
+            if self.blocked {
+                match self.flush() {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => return Err(self.classify(e)),
+                    Poll::Pending => return Ok(false),
+                }
             }
             let Some(command) = self.pending.pop_front() else {
                 return Ok(false);
@@ -311,9 +356,7 @@ impl Session<'_> {
                         Message::Text(s) => WsMessage::Text(s.into()),
                         Message::Binary(b) => WsMessage::Binary(b),
                     };
-                    if let Err(e) = self.ws.start_send_unpin(message) {
-                        return Err(self.classify(e));
-                    }
+                    self.write(message)?;
                     self.need_flush = true;
                 }
                 Command::Close(_) if self.closing() => {}
@@ -322,9 +365,7 @@ impl Session<'_> {
                         code: CloseCode::from(code),
                         reason: reason.into(),
                     });
-                    if let Err(e) = self.ws.start_send_unpin(WsMessage::Close(frame)) {
-                        return Err(self.classify(e));
-                    }
+                    self.write(WsMessage::Close(frame))?;
                     self.close_sent = true;
                     self.need_flush = true;
                     self.timer = Some(Box::pin(sleep(self.close_timeout)));
@@ -341,19 +382,20 @@ impl Session<'_> {
 
     /// Reads one frame and reports it: `Ready(None)` when one was handled, `Ready(Some)` when
     /// the connection ended.
-    fn poll_read_one(&mut self, cx: &mut Context<'_>) -> Poll<Option<End>> {
+    fn poll_read_one(&mut self) -> Poll<Option<End>> {
         {
-            let message = match self.ws.poll_next_unpin(cx) {
-                Poll::Ready(Some(Ok(m))) => m,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(self.classify(e))),
-                Poll::Ready(None) => {
+            let message = match self.ws.read() {
+                Ok(m) => m,
+                Err(e) if would_block(&e) => return Poll::Pending,
+                // The stream ended (tungstenite saw TCP close, or the closing handshake is over).
+                Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
                     return Poll::Ready(Some(if self.close_received.is_some() {
                         End::Clean
                     } else {
                         End::Lost
                     }))
                 }
-                Poll::Pending => return Poll::Pending,
+                Err(e) => return Poll::Ready(Some(self.classify(e))),
             };
             match message {
                 WsMessage::Text(t) => {

@@ -11,16 +11,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex as AsyncMutex;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
+use tokio_tungstenite::MaybeTlsStream;
 
+use super::bridge::Bridge;
 use super::read_buffer::GrowingReads;
 use super::tls;
 use super::url::{is_blocked_port, Target};
 use crate::error::ErrorCause;
 use crate::options::Options;
 
-pub(crate) type Stream = WebSocketStream<GrowingReads<MaybeTlsStream<TcpStream>>>;
+/// tungstenite's sync core over the socket (the connection task polls it through `Bridge`).
+pub(crate) type Stream = WebSocket<Bridge<GrowingReads<MaybeTlsStream<TcpStream>>>>;
 
 /// The largest handshake response accepted.
 const MAX_RESPONSE_HEAD: usize = 64 * 1024;
@@ -109,8 +111,8 @@ async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(options.max_message_size)
         .max_frame_size(options.max_frame_size);
-    let stream = GrowingReads::new(stream);
-    let ws = WebSocketStream::from_partially_read(stream, rest, Role::Client, Some(config)).await;
+    let stream = Bridge::new(GrowingReads::new(stream));
+    let ws = WebSocket::from_partially_read(stream, rest, Role::Client, Some(config));
     Ok((ws, protocol))
 }
 

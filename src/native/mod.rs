@@ -1,5 +1,6 @@
 //! The native backend: tokio + tungstenite, TLS through native-tls.
 
+mod bridge;
 mod connection;
 mod handshake;
 mod queue;
