@@ -35,6 +35,8 @@ const CLOSE_LINGER: Duration = Duration::from_secs(2);
 const FAIL_CLOSE_BUDGET: Duration = Duration::from_millis(500);
 /// Messages handled per wake-up before yielding, so one busy socket cannot starve others.
 const BATCH: usize = 256;
+/// Commands' buffer capacity kept between bursts.
+const IDLE_PENDING_CAPACITY: usize = 1024;
 
 /// What the handle asks of the task.
 pub(crate) enum Command {
@@ -50,7 +52,7 @@ thread_local! {
     /// While a connection task dispatches an event on this thread: the address of its command
     /// queue and what that socket's listeners send meanwhile. Those sends skip the queue's
     /// lock; the task takes them right after the dispatch, behind what the queue holds.
-    static OUTBOX: RefCell<(usize, Vec<Command>)> = const { RefCell::new((0, Vec::new())) };
+    static OUTBOX: RefCell<(usize, VecDeque<Command>)> = const { RefCell::new((0, VecDeque::new())) };
 }
 
 /// Takes `command` into this thread's outbox if `queue` is the one dispatching here, else
@@ -59,7 +61,7 @@ pub(crate) fn outbox_push(queue: &Arc<Queue<Command>>, command: Command) -> Opti
     OUTBOX.with(|o| {
         let mut o = o.borrow_mut();
         if o.0 == Arc::as_ptr(queue) as usize {
-            o.1.push(command);
+            o.1.push_back(command);
             None
         } else {
             Some(command)
@@ -220,6 +222,10 @@ impl Session<'_> {
         let result = self.work(cx);
         OUTBOX.with(|o| o.borrow_mut().0 = 0);
         self.take_commands();
+        if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
+            // A burst is over: an idle socket keeps no large buffer.
+            self.pending = VecDeque::new();
+        }
         self.commands.set_active(false);
         if result.is_pending() && !self.pending.is_empty() {
             cx.waker().wake_by_ref();
@@ -428,7 +434,10 @@ impl Session<'_> {
         }
         OUTBOX.with(|o| {
             let mut o = o.borrow_mut();
-            if !o.1.is_empty() {
+            if self.pending.is_empty() {
+                // The usual case: take the outbox's buffer as a whole, give it an empty one.
+                std::mem::swap(&mut self.pending, &mut o.1);
+            } else if !o.1.is_empty() {
                 self.pending.extend(o.1.drain(..));
             }
         });
