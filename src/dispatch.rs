@@ -162,6 +162,58 @@ impl Shared {
         drop(removed);
     }
 
+    /// Starts a burst of the connection task: it keeps the queue's turn until `end_burst`,
+    /// so each message it reports with `emit_in_burst` takes the lock once, not twice. False
+    /// if another thread is running the queue (then report with `emit`).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn begin_burst(&self) -> bool {
+        let mut q = lock(&self.queue);
+        !std::mem::replace(&mut q.running, true)
+    }
+
+    /// `emit` during a burst. What others queued meanwhile (a listener registered for held
+    /// events, a `Closing`) is delivered first, as `emit` would.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn emit_in_burst(&self, happening: Happening) {
+        let delivery = {
+            let mut q = lock(&self.queue);
+            if !q.items.is_empty() {
+                q.items.push_back(Item::Happen(happening));
+                drop(q);
+                return self.drain();
+            }
+            self.next_delivery(&mut q, Item::Happen(happening))
+        };
+        if let Some((event, snapshot)) = delivery {
+            deliver(&snapshot, &event, &|id| self.remove_cell(id));
+            self.settle(&event);
+        }
+    }
+
+    /// Ends a burst: delivers what is queued and gives the turn back.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn end_burst(&self) {
+        self.run();
+    }
+
+    /// Delivers what is queued, keeping the turn (during a burst).
+    fn drain(&self) {
+        loop {
+            let (event, snapshot) = {
+                let mut q = lock(&self.queue);
+                let Some(item) = q.items.pop_front() else {
+                    return;
+                };
+                match self.next_delivery(&mut q, item) {
+                    Some(delivery) => delivery,
+                    None => continue,
+                }
+            };
+            deliver(&snapshot, &event, &|id| self.remove_cell(id));
+            self.settle(&event);
+        }
+    }
+
     fn enqueue(&self, item: Item) {
         let first = {
             let mut q = lock(&self.queue);

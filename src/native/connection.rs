@@ -136,6 +136,7 @@ pub(crate) async fn run(
         close_received: None,
         timer: None,
         blocked: false,
+        burst: false,
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -205,6 +206,17 @@ struct Session<'a> {
     timer: Option<Pin<Box<Sleep>>>,
     /// A write would have blocked (tungstenite kept the frame): flush before writing more.
     blocked: bool,
+    /// This poll holds the dispatcher's turn (`Shared::begin_burst`).
+    burst: bool,
+}
+
+/// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
+struct EndBurst<'a>(&'a Shared);
+
+impl Drop for EndBurst<'_> {
+    fn drop(&mut self) {
+        self.0.end_burst();
+    }
 }
 
 /// tungstenite's "would block": the bridge's way of saying `Pending`.
@@ -219,7 +231,12 @@ impl Session<'_> {
         // While this task runs, sends from the listeners it dispatches go to the outbox.
         let me = Arc::as_ptr(&self.commands) as usize;
         OUTBOX.with(|o| o.borrow_mut().0 = me);
+        let shared = self.shared;
+        let burst = shared.begin_burst().then_some(EndBurst(shared));
+        self.burst = burst.is_some();
         let result = self.work(cx);
+        self.burst = false;
+        drop(burst);
         OUTBOX.with(|o| o.borrow_mut().0 = 0);
         self.take_commands();
         if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
@@ -407,12 +424,9 @@ impl Session<'_> {
                 WsMessage::Text(t) => {
                     // tungstenite validated the UTF-8: hand its bytes over without a copy.
                     let text = Text::from_utf8_unchecked(t.into());
-                    self.shared
-                        .emit(Happening::Message(MessageData::Text(text)));
+                    self.emit_message(MessageData::Text(text));
                 }
-                WsMessage::Binary(b) => {
-                    self.shared.emit(Happening::Message(MessageData::Binary(b)))
-                }
+                WsMessage::Binary(b) => self.emit_message(MessageData::Binary(b)),
                 // tungstenite queued the Pong; make sure it is flushed.
                 WsMessage::Ping(_) => self.need_flush = true,
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
@@ -424,6 +438,15 @@ impl Session<'_> {
             }
         }
         Poll::Ready(None)
+    }
+
+    fn emit_message(&self, data: MessageData) {
+        let happening = Happening::Message(data);
+        if self.burst {
+            self.shared.emit_in_burst(happening);
+        } else {
+            self.shared.emit(happening);
+        }
     }
 
     /// Moves new commands to `pending`: the queue's first (whatever reached it before the
