@@ -19,15 +19,9 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 /// Catalog P-04…P-08: every protocol is a non-empty token and none repeats (ASCII
-/// case-insensitively, as WPT expects). Returns the protocols in order.
-pub(crate) fn protocols<I, S>(protocols: I) -> Result<Vec<String>, Error>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut out: Vec<String> = Vec::new();
-    for p in protocols {
-        let p = p.as_ref();
+/// case-insensitively, as WPT expects).
+pub(crate) fn protocols(protocols: &[String]) -> Result<(), Error> {
+    for (i, p) in protocols.iter().enumerate() {
         if !is_token(p) {
             return Err(Error::SyntaxError(message(&[
                 CONSTRUCT,
@@ -36,7 +30,7 @@ where
                 "' is invalid.",
             ])));
         }
-        if out.iter().any(|q| q.eq_ignore_ascii_case(p)) {
+        if protocols[..i].iter().any(|q| q.eq_ignore_ascii_case(p)) {
             return Err(Error::SyntaxError(message(&[
                 CONSTRUCT,
                 ": The subprotocol '",
@@ -44,9 +38,8 @@ where
                 "' is duplicated.",
             ])));
         }
-        out.push(p.to_owned());
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Catalog CL-05 and CL-08: the code must be 1000 or 3000–4999, the reason at most 123

@@ -56,9 +56,9 @@ impl Connection {
 }
 
 /// Checks everything (URL, then protocols, then headers) and starts the connection task.
-pub(crate) fn connect(mut options: Options) -> Result<(Arc<Shared>, Connection), Error> {
+pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
     let target = url::parse(&options.url)?;
-    options.protocols = crate::validate::protocols(&options.protocols)?;
+    crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
     let shared = Arc::new(Shared::new(
         target.serialized.clone(),

@@ -113,11 +113,15 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
             "' is invalid.",
         ]))
     })?;
-    let protocols = crate::validate::protocols(&options.protocols)?;
-    let ws = if protocols.is_empty() {
+    crate::validate::protocols(&options.protocols)?;
+    let ws = if options.protocols.is_empty() {
         web_sys::WebSocket::new(&options.url)
     } else {
-        let protocols: Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+        let protocols: Array = options
+            .protocols
+            .iter()
+            .map(|p| JsValue::from_str(p))
+            .collect();
         web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols)
     }
     .map_err(dom_error)?;
