@@ -27,6 +27,23 @@ use crate::websocket::ReadyState;
 /// ```
 pub const HELD_MESSAGE_LIMIT: usize = 1024;
 
+/// What the connection task keeps between the messages of a burst (see
+/// `Shared::emit_message_in_burst`): each is an `Arc` that would otherwise be cloned and
+/// dropped for every message.
+#[derive(Default)]
+pub(crate) struct BurstCache {
+    snapshot: Option<Snapshot>,
+    origin: Option<Arc<str>>,
+}
+
+impl BurstCache {
+    /// At the end of a burst: the snapshot may hold removed listeners; let them go.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn end(&mut self) {
+        self.snapshot = None;
+    }
+}
+
 /// What a backend reports.
 #[derive(Debug)]
 pub(crate) enum Happening {
@@ -172,22 +189,44 @@ impl Shared {
         !std::mem::replace(&mut q.running, true)
     }
 
-    /// `emit` during a burst. What others queued meanwhile (a listener registered for held
-    /// events, a `Closing`) is delivered first, as `emit` would.
+    /// A message during a burst (`emit` of `Happening::Message`, same rules). What others
+    /// queued meanwhile (a listener registered for held events, a `Closing`) is delivered
+    /// first. `cache` keeps the message listeners' snapshot and the origin from one message
+    /// to the next, moved rather than cloned.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn emit_in_burst(&self, happening: Happening) {
-        let delivery = {
+    pub(crate) fn emit_message_in_burst(&self, data: MessageData, cache: &mut BurstCache) {
+        let (event, stale) = {
             let mut q = lock(&self.queue);
             if !q.items.is_empty() {
-                q.items.push_back(Item::Happen(happening));
+                q.items.push_back(Item::Happen(Happening::Message(data)));
                 drop(q);
                 return self.drain();
             }
-            self.next_delivery(&mut q, Item::Happen(happening))
+            if self.ready_state() != ReadyState::Open {
+                return;
+            }
+            let origin = cache.origin.take();
+            let event = AnyEvent::Message(MessageEvent {
+                data,
+                origin: origin.unwrap_or_else(|| self.origin.clone()),
+            });
+            let ty = EventType::Message;
+            if !q.ever_listened[ty.index()] {
+                hold(&mut q, event);
+                return;
+            }
+            let stale = match &cache.snapshot {
+                Some(s) if q.registry.is_current(ty.index(), s) => None,
+                _ => cache.snapshot.replace(q.registry.snapshot(ty)),
+            };
+            (event, stale)
         };
-        if let Some((event, snapshot)) = delivery {
-            deliver(&snapshot, &event, &|id| self.remove_cell(id));
-            self.settle(&event);
+        drop(stale);
+        if let Some(snapshot) = &cache.snapshot {
+            deliver(snapshot, &event, &|id| self.remove_cell(id));
+        }
+        if let AnyEvent::Message(m) = event {
+            cache.origin = Some(m.origin);
         }
     }
 

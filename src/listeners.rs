@@ -178,6 +178,11 @@ impl Registry {
         self.lists[ty.index()].clone()
     }
 
+    /// True if `snapshot` is the list of type `index` as it is now.
+    pub(crate) fn is_current(&self, index: usize, snapshot: &Snapshot) -> bool {
+        Arc::ptr_eq(&self.lists[index], snapshot)
+    }
+
     /// True if any listener or slot is registered.
     pub(crate) fn is_empty(&self) -> bool {
         self.lists.iter().all(|l| l.is_empty())

@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use super::handshake::{self, Stream};
 use super::queue::Queue;
 use super::url::Target;
-use crate::dispatch::{Happening, Shared};
+use crate::dispatch::{BurstCache, Happening, Shared};
 use crate::error::ErrorCause;
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
@@ -137,6 +137,7 @@ pub(crate) async fn run(
         timer: None,
         blocked: false,
         burst: false,
+        cache: BurstCache::default(),
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -208,6 +209,7 @@ struct Session<'a> {
     blocked: bool,
     /// This poll holds the dispatcher's turn (`Shared::begin_burst`).
     burst: bool,
+    cache: BurstCache,
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
@@ -237,6 +239,7 @@ impl Session<'_> {
         let result = self.work(cx);
         self.burst = false;
         drop(burst);
+        self.cache.end();
         OUTBOX.with(|o| o.borrow_mut().0 = 0);
         self.take_commands();
         if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
@@ -440,12 +443,11 @@ impl Session<'_> {
         Poll::Ready(None)
     }
 
-    fn emit_message(&self, data: MessageData) {
-        let happening = Happening::Message(data);
+    fn emit_message(&mut self, data: MessageData) {
         if self.burst {
-            self.shared.emit_in_burst(happening);
+            self.shared.emit_message_in_burst(data, &mut self.cache);
         } else {
-            self.shared.emit(happening);
+            self.shared.emit(Happening::Message(data));
         }
     }
 
