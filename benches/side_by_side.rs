@@ -95,61 +95,75 @@ mod native {
             }
         };
         let mut results = Results::default();
+        // `--client raw|isows` runs one client only (for profiling).
+        let client = args
+            .iter()
+            .position(|a| a == "--client")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
         for run in 0..sizes.runs {
             eprintln!("run {}/{}", run + 1, sizes.runs);
-            // Alternate which client goes first, so warm-up effects fall on both.
-            let order: [bool; 2] = if run % 2 == 0 {
-                [false, true]
+            // Each workload measures both clients back to back (so a pair sees the same state
+            // of this noisy machine), alternating which goes first, so warm-up effects fall on
+            // both.
+            let order: Vec<bool> = if run % 2 == 0 {
+                vec![false, true]
             } else {
-                [true, false]
+                vec![true, false]
             };
-            // `--client raw|isows` runs one client only (for profiling).
-            let client = args
-                .iter()
-                .position(|a| a == "--client")
-                .and_then(|i| args.get(i + 1))
-                .cloned();
-            for isows in order {
-                if client.as_deref().is_some_and(|c| (c == "isows") != isows) {
-                    continue;
-                }
-                let rt = tokio::runtime::Builder::new_current_thread()
+            let order: Vec<bool> = order
+                .into_iter()
+                .filter(|&isows| client.as_deref().is_none_or(|c| (c == "isows") == isows))
+                .collect();
+            let who = |isows: bool| if isows { "isows" } else { "raw" };
+            let runtime = || {
+                tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .unwrap();
-                let who = if isows { "isows" } else { "raw" };
-                if wants("W1") {
+                    .unwrap()
+            };
+            if wants("W1") {
+                for &isows in &order {
+                    let rt = runtime();
                     let (p50, p99) = if isows {
                         rt.block_on(w1_isows(&url, sizes))
                     } else {
                         rt.block_on(w1_raw(&url, sizes))
                     };
-                    results.push(who, "W1 p50 µs", p50);
-                    results.push(who, "W1 p99 µs", p99);
+                    results.push(who(isows), "W1 p50 µs", p50);
+                    results.push(who(isows), "W1 p99 µs", p99);
                 }
-                if wants("W2") {
+            }
+            if wants("W2") {
+                for &isows in &order {
+                    let rt = runtime();
                     let (rate, cpu_us) = if isows {
                         rt.block_on(w2_isows(&url, sizes))
                     } else {
                         rt.block_on(w2_raw(&url, sizes))
                     };
-                    results.push(who, "W2 msgs/s", rate);
-                    results.push(who, "W2 client CPU µs/msg", cpu_us);
+                    results.push(who(isows), "W2 msgs/s", rate);
+                    results.push(who(isows), "W2 client CPU µs/msg", cpu_us);
                 }
-                for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
-                    if wants(label) {
+            }
+            for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
+                if wants(label) {
+                    for &isows in &order {
+                        let rt = runtime();
                         let mbs = if isows {
                             rt.block_on(w3_isows(&url, sizes, size))
                         } else {
                             rt.block_on(w3_raw(&url, sizes, size))
                         };
-                        results.push(who, label, mbs);
+                        results.push(who(isows), label, mbs);
                     }
                 }
-                if wants("W4") {
-                    let (rss, connect_us) = w4_in_child(who, &url, sizes.w4_connections);
-                    results.push(who, "W4 RSS bytes/conn", rss);
-                    results.push(who, W4_DEFAULT, connect_us);
+            }
+            if wants("W4") {
+                for &isows in &order {
+                    let (rss, connect_us) = w4_in_child(who(isows), &url, sizes.w4_connections);
+                    results.push(who(isows), "W4 RSS bytes/conn", rss);
+                    results.push(who(isows), W4_DEFAULT, connect_us);
                     // isows again without RFC 6455 §4.1's one-handshake-per-address rule,
                     // against the same raw figure.
                     let parallel = if isows {
@@ -157,7 +171,7 @@ mod native {
                     } else {
                         connect_us
                     };
-                    results.push(who, W4_PARALLEL, parallel);
+                    results.push(who(isows), W4_PARALLEL, parallel);
                 }
             }
         }
