@@ -645,7 +645,10 @@ pub mod handlers {
         loop {
             match ws.read_msg().await? {
                 Msg::Text(t) => {
-                    tokio::time::sleep(delay).await;
+                    // Not `sleep(ZERO)`: that still waits for the timer's next 1 ms tick.
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     ws.send(Op::Text, &t).await?;
                     if goodbye && t == b"Goodbye" {
                         ws.send_close(Some(1000), b"").await?;
