@@ -7,7 +7,10 @@
 //! - an event of a type that has never had a listener is held and delivered when the first
 //!   listener of that type is registered ("nothing is lost during setup");
 //! - whichever thread finds the queue idle runs it; any other thread, or a listener that
-//!   causes new events, only enqueues, so listeners never run re-entrantly or two at once.
+//!   causes new events, only enqueues, so listeners never run re-entrantly or two at once;
+//! - the native connection task may hold the queue's turn for a whole poll (a "burst"), so
+//!   that each message it reports costs one lock; what others enqueue meanwhile is delivered
+//!   before its next message and when the burst ends.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};

@@ -1,8 +1,8 @@
-//! The connection task: one per socket. It runs the opening handshake, then owns the
-//! tungstenite stream and, in one poll loop, feeds every queued message into the sink and
-//! flushes once per batch, always keeps reading (pings are answered and closes seen while
-//! the user sends nothing), runs the close timers, and reports what happened to the
-//! dispatcher.
+//! The connection task: one per socket. It runs the opening handshake, then owns
+//! tungstenite's WebSocket (its sync core, polled through `Bridge`) and, in one poll loop,
+//! writes every queued message and flushes once per batch, always keeps reading (pings are
+//! answered and closes seen while the user sends nothing), runs the close timers, and reports
+//! what happened to the dispatcher, holding the dispatcher's turn for the whole poll.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -192,7 +192,7 @@ enum End {
 struct Session<'a> {
     ws: Stream,
     commands: Arc<Queue<Command>>,
-    /// Commands taken from the queue, not yet fed to the sink.
+    /// Commands taken from the queue, not yet handed to tungstenite.
     pending: VecDeque<Command>,
     commands_open: bool,
     shared: &'a Shared,
