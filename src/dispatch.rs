@@ -184,7 +184,7 @@ impl Shared {
     }
 
     /// Starts a burst of the connection task: it keeps the queue's turn until `end_burst`,
-    /// so each message it reports with `emit_in_burst` takes the lock once, not twice. False
+    /// so each message it reports with `emit_message_in_burst` takes the lock once, not twice. False
     /// if another thread is running the queue (then report with `emit`).
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn begin_burst(&self) -> bool {
@@ -203,21 +203,15 @@ impl Shared {
             if !q.items.is_empty() {
                 q.items.push_back(Item::Happen(Happening::Message(data)));
                 drop(q);
-                return self.drain();
+                return self.run(true);
             }
-            if self.ready_state() != ReadyState::Open {
+            let Some(event) = self.message_event(data, cache.origin.take()) else {
                 return;
-            }
-            let origin = cache.origin.take();
-            let event = AnyEvent::Message(MessageEvent {
-                data,
-                origin: origin.unwrap_or_else(|| self.origin.clone()),
-            });
+            };
+            let Some(event) = self.hold_unheard(&mut q, event) else {
+                return;
+            };
             let ty = EventType::Message;
-            if !q.ever_listened[ty.index()] {
-                hold(&mut q, event);
-                return;
-            }
             let stale = match &cache.snapshot {
                 Some(s) if q.registry.is_current(ty.index(), s) => None,
                 _ => cache.snapshot.replace(q.registry.snapshot(ty)),
@@ -226,6 +220,7 @@ impl Shared {
         };
         drop(stale);
         if let Some(snapshot) = &cache.snapshot {
+            // A message settles nothing: straight to the listeners.
             deliver(snapshot, &event, &|id| self.remove_cell(id));
         }
         if let AnyEvent::Message(m) = event {
@@ -236,25 +231,7 @@ impl Shared {
     /// Ends a burst: delivers what is queued and gives the turn back.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn end_burst(&self) {
-        self.run();
-    }
-
-    /// Delivers what is queued, keeping the turn (during a burst).
-    fn drain(&self) {
-        loop {
-            let (event, snapshot) = {
-                let mut q = lock(&self.queue);
-                let Some(item) = q.items.pop_front() else {
-                    return;
-                };
-                match self.next_delivery(&mut q, item) {
-                    Some(delivery) => delivery,
-                    None => continue,
-                }
-            };
-            deliver(&snapshot, &event, &|id| self.remove_cell(id));
-            self.settle(&event);
-        }
+        self.run(false);
     }
 
     fn enqueue(&self, item: Item) {
@@ -270,18 +247,27 @@ impl Shared {
             self.next_delivery(&mut q, item)
         };
         if let Some((event, snapshot)) = first {
-            deliver(&snapshot, &event, &|id| self.remove_cell(id));
-            self.settle(&event);
+            self.deliver(&event, &snapshot);
         }
-        self.run();
+        self.run(false);
     }
 
-    /// Runs the queue until it is empty. Only one thread at a time gets here.
-    fn run(&self) {
+    /// Calls the listeners of an event, then resolves what waits for it.
+    fn deliver(&self, event: &AnyEvent, snapshot: &Snapshot) {
+        deliver(snapshot, event, &|id| self.remove_cell(id));
+        self.settle(event);
+    }
+
+    /// Runs the queue until it is empty; then gives the turn back, unless `keep_turn` (during
+    /// a burst). Only the thread that has the turn gets here.
+    fn run(&self, keep_turn: bool) {
         loop {
             let (event, snapshot) = {
                 let mut q = lock(&self.queue);
                 let Some(item) = q.items.pop_front() else {
+                    if keep_turn {
+                        return;
+                    }
                     q.running = false;
                     // Once the socket is closed, drop the listeners (and the handles they
                     // hold) outside the lock.
@@ -299,8 +285,7 @@ impl Shared {
                     None => continue,
                 }
             };
-            deliver(&snapshot, &event, &|id| self.remove_cell(id));
-            self.settle(&event);
+            self.deliver(&event, &snapshot);
         }
     }
 
@@ -322,13 +307,7 @@ impl Shared {
         let event = match item {
             Item::Happen(h) => {
                 let event = self.process(q, h)?;
-                let ty = event.event_type();
-                if !q.ever_listened[ty.index()] {
-                    self.settle(&event);
-                    hold(q, event);
-                    return None;
-                }
-                event
+                self.hold_unheard(q, event)?
             }
             // Already settled when it was held; settling again is a no-op.
             Item::Deliver(event) => event,
@@ -342,6 +321,29 @@ impl Shared {
         };
         let snapshot = q.registry.snapshot(event.event_type());
         Some((event, snapshot))
+    }
+
+    /// An event of a type that never had a listener is held (and settled); others come back.
+    #[inline]
+    fn hold_unheard(&self, q: &mut Queue, event: AnyEvent) -> Option<AnyEvent> {
+        if q.ever_listened[event.event_type().index()] {
+            return Some(event);
+        }
+        self.settle(&event);
+        hold(q, event);
+        None
+    }
+
+    /// A message's event, if the socket is OPEN (messages after a close are dropped).
+    /// `origin` is a reference to `self.origin` kept from an earlier event, if there is one.
+    #[inline]
+    fn message_event(&self, data: MessageData, origin: Option<Arc<str>>) -> Option<AnyEvent> {
+        (self.ready_state() == ReadyState::Open).then(|| {
+            AnyEvent::Message(MessageEvent {
+                data,
+                origin: origin.unwrap_or_else(|| self.origin.clone()),
+            })
+        })
     }
 
     /// Moves the state for a happening and makes its event (none if it must be dropped).
@@ -360,12 +362,7 @@ impl Shared {
                     event_type: EventType::Open,
                 }))
             }
-            Happening::Message(data) => (self.ready_state() == ReadyState::Open).then(|| {
-                AnyEvent::Message(MessageEvent {
-                    data,
-                    origin: self.origin.clone(),
-                })
-            }),
+            Happening::Message(data) => self.message_event(data, None),
             Happening::Closing => {
                 self.transition(ReadyState::Open, ReadyState::Closing);
                 None
