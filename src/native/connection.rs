@@ -300,11 +300,7 @@ impl Session<'_> {
         }
         if let Some(timer) = &mut self.timer {
             if timer.poll_unpin(cx).is_ready() {
-                return Poll::Ready(if self.close_received.is_some() {
-                    End::Clean
-                } else {
-                    End::Lost
-                });
+                return Poll::Ready(self.ended());
             }
         }
         if more {
@@ -402,6 +398,16 @@ impl Session<'_> {
         Ok(true)
     }
 
+    /// How the connection ends when TCP closes or a timer runs out: clean once the server's
+    /// Close frame arrived, else lost.
+    fn ended(&self) -> End {
+        if self.close_received.is_some() {
+            End::Clean
+        } else {
+            End::Lost
+        }
+    }
+
     fn closing(&self) -> bool {
         self.close_sent || self.close_received.is_some()
     }
@@ -415,11 +421,7 @@ impl Session<'_> {
                 Err(e) if would_block(&e) => return Poll::Pending,
                 // The stream ended (tungstenite saw TCP close, or the closing handshake is over).
                 Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                    return Poll::Ready(Some(if self.close_received.is_some() {
-                        End::Clean
-                    } else {
-                        End::Lost
-                    }))
+                    return Poll::Ready(Some(self.ended()))
                 }
                 Err(e) => return Poll::Ready(Some(self.classify(e))),
             };

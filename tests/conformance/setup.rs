@@ -176,10 +176,8 @@ async fn setup_guarantee_stress_500_sockets() {
     assert_eq!(missed, 0, "sockets with missed or misordered events");
 }
 
-/// Listeners added and removed from another thread while a stream of messages is being
-/// dispatched (the connection task holds the dispatcher's turn for whole bursts and keeps the
-/// message listeners' snapshot between messages). The first listener sees every message in
-/// order. The one added mid-stream hears an unbroken run that covers every message sent
+/// Listeners added and removed from another thread (multi-thread runtime) while a stream of
+/// messages is being dispatched. The first listener sees every message in order. The one added mid-stream hears an unbroken run that covers every message sent
 /// after its registration returned and before the removal, and nothing sent after its
 /// removal returned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,7 +265,8 @@ async fn listeners_added_and_removed_mid_stream() {
 }
 
 /// The same from inside a listener, where it lands in the middle of the connection task's
-/// burst of messages: a listener added while message 1000 is dispatched hears 1001 onwards
+/// burst of messages (this is the test that catches a stale listener snapshot kept between
+/// the messages of a burst; the cross-thread one above mostly lands between bursts): a listener added while message 1000 is dispatched hears 1001 onwards
 /// (DOM order), and once it is removed while 3000 is dispatched (before its turn) it hears
 /// nothing more.
 #[tokio::test]
