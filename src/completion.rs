@@ -2,43 +2,51 @@
 //! and their blocking forms.
 
 use std::future::Future;
-use std::sync::{Condvar, Mutex};
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::Condvar;
 use std::task::{Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(target_arch = "wasm32"))]
+use std::time::Instant;
 
-use crate::listeners::lock;
+use crate::lock::Lock;
 
 pub(crate) struct Completion<T> {
-    state: Mutex<(Option<T>, Vec<Waker>)>,
+    state: Lock<(Option<T>, Vec<Waker>)>,
+    #[cfg(not(target_arch = "wasm32"))]
     cond: Condvar,
 }
 
 impl<T: Clone> Completion<T> {
     pub(crate) fn new() -> Self {
         Completion {
-            state: Mutex::new((None, Vec::new())),
+            state: Lock::new((None, Vec::new())),
+            #[cfg(not(target_arch = "wasm32"))]
             cond: Condvar::new(),
         }
     }
 
     /// Sets the value unless it is set already, and wakes every waiter.
     pub(crate) fn complete(&self, value: T) {
-        let wakers = {
-            let mut g = lock(&self.state);
+        let mut wakers = {
+            let mut g = self.state.lock();
             if g.0.is_some() {
                 return;
             }
             g.0 = Some(value);
             std::mem::take(&mut g.1)
         };
+        #[cfg(not(target_arch = "wasm32"))]
         self.cond.notify_all();
-        wakers.into_iter().for_each(Waker::wake);
+        while let Some(waker) = wakers.pop() {
+            waker.wake();
+        }
     }
 
     /// A future of the value.
     pub(crate) fn wait_async<'a>(&'a self) -> impl Future<Output = T> + 'a {
         std::future::poll_fn(move |cx| {
-            let mut g = lock(&self.state);
+            let mut g = self.state.lock();
             if let Some(v) = &g.0 {
                 return Poll::Ready(v.clone());
             }
@@ -50,9 +58,10 @@ impl<T: Clone> Completion<T> {
     }
 
     /// Blocks the thread until the value is set or the timeout passes.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn wait_blocking(&self, timeout: Option<Duration>) -> Option<T> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut g = lock(&self.state);
+        let mut g = self.state.lock();
         loop {
             if let Some(v) = &g.0 {
                 return Some(v.clone());
@@ -68,5 +77,12 @@ impl<T: Clone> Completion<T> {
                 }
             };
         }
+    }
+
+    /// A browser cannot block (`block_on_completion` refuses before calling this): the value
+    /// if it is set.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn wait_blocking(&self, _timeout: Option<Duration>) -> Option<T> {
+        self.state.lock().0.clone()
     }
 }

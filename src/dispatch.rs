@@ -12,14 +12,21 @@
 //!   that each message it reports costs one lock; what others enqueue meanwhile is delivered
 //!   before its next message and when the burst ends.
 
-use std::collections::VecDeque;
+/// The queue's and the held events' deque. On wasm32 a linked list: in a browser events come
+/// one per task, so the queue is almost always empty, and `VecDeque`'s slicing would bring
+/// its index-panic formatting (~1.6 KB) into the `.wasm`.
+#[cfg(not(target_arch = "wasm32"))]
+type Deque<T> = std::collections::VecDeque<T>;
+#[cfg(target_arch = "wasm32")]
+type Deque<T> = std::collections::LinkedList<T>;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::completion::Completion;
 use crate::error::ErrorCause;
 use crate::event::{AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent};
-use crate::listeners::{deliver, lock, Registry, Snapshot};
+use crate::listeners::{deliver, Registry, Snapshot};
+use crate::lock::{Guard, Lock};
 use crate::websocket::ReadyState;
 
 /// How many messages are held for a `message` listener that has not been registered yet.
@@ -77,13 +84,13 @@ enum Item {
 
 #[derive(Default)]
 struct Queue {
-    items: VecDeque<Item>,
+    items: Deque<Item>,
     running: bool,
     /// The close event has been processed: no more events will happen.
     finished: bool,
     ever_listened: [bool; 4],
     /// Per type, `Deliver` items (one deque type for everything: less code in a `.wasm`).
-    held: [VecDeque<Item>; 4],
+    held: [Deque<Item>; 4],
     /// Under the same lock as the queue: one lock per event finds both.
     registry: Registry,
 }
@@ -99,8 +106,8 @@ pub(crate) struct Shared {
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) max_buffered_amount: Option<u64>,
     pub(crate) binary_type: AtomicU8,
-    negotiated: Mutex<(String, String)>,
-    queue: Mutex<Queue>,
+    negotiated: Lock<(String, String)>,
+    queue: Lock<Queue>,
     pub(crate) opened: Completion<Result<(), CloseEvent>>,
     pub(crate) closed: Completion<CloseEvent>,
 }
@@ -114,8 +121,8 @@ impl Shared {
             buffered_amount: AtomicU64::new(0),
             max_buffered_amount,
             binary_type: AtomicU8::new(0),
-            negotiated: Mutex::new((String::new(), String::new())),
-            queue: Mutex::new(Queue::default()),
+            negotiated: Lock::new((String::new(), String::new())),
+            queue: Lock::default(),
             opened: Completion::new(),
             closed: Completion::new(),
         }
@@ -134,12 +141,12 @@ impl Shared {
 
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn protocol(&self) -> String {
-        lock(&self.negotiated).0.clone()
+        self.negotiated.lock().0.clone()
     }
 
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn extensions(&self) -> String {
-        lock(&self.negotiated).1.clone()
+        self.negotiated.lock().1.clone()
     }
 
     /// Reports a happening; its event is delivered in order with all others.
@@ -154,7 +161,7 @@ impl Shared {
         &self,
         change: impl FnOnce(&mut Registry) -> (Option<EventType>, R),
     ) -> R {
-        let mut q = lock(&self.queue);
+        let mut q = self.queue.lock();
         let (added, result) = change(&mut q.registry);
         self.registered(q, added);
         result
@@ -162,7 +169,7 @@ impl Shared {
 
     /// After a registry change (the generic part of `with_registry` kept small: it is
     /// compiled once per listener type).
-    fn registered(&self, mut q: MutexGuard<'_, Queue>, added: Option<EventType>) {
+    fn registered(&self, mut q: Guard<'_, Queue>, added: Option<EventType>) {
         let release = added.filter(|ty| {
             q.ever_listened[ty.index()] = true;
             !q.held[ty.index()].is_empty() || q.finished
@@ -175,11 +182,11 @@ impl Shared {
 
     /// True if any listener or `on*` slot is registered.
     pub(crate) fn has_listeners(&self) -> bool {
-        !lock(&self.queue).registry.is_empty()
+        !self.queue.lock().registry.is_empty()
     }
 
     fn remove_cell(&self, id: u64) {
-        let removed = lock(&self.queue).registry.remove_cell(id);
+        let removed = self.queue.lock().registry.remove_cell(id);
         drop(removed);
     }
 
@@ -188,7 +195,7 @@ impl Shared {
     /// if another thread is running the queue (then report with `emit`).
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn begin_burst(&self) -> bool {
-        let mut q = lock(&self.queue);
+        let mut q = self.queue.lock();
         !std::mem::replace(&mut q.running, true)
     }
 
@@ -199,7 +206,7 @@ impl Shared {
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn emit_message_in_burst(&self, data: MessageData, cache: &mut BurstCache) {
         let (event, stale) = {
-            let mut q = lock(&self.queue);
+            let mut q = self.queue.lock();
             if !q.items.is_empty() {
                 q.items.push_back(Item::Happen(Happening::Message(data)));
                 drop(q);
@@ -236,7 +243,7 @@ impl Shared {
 
     fn enqueue(&self, item: Item) {
         let first = {
-            let mut q = lock(&self.queue);
+            let mut q = self.queue.lock();
             if q.running {
                 q.items.push_back(item);
                 return;
@@ -263,7 +270,7 @@ impl Shared {
     fn run(&self, keep_turn: bool) {
         loop {
             let (event, snapshot) = {
-                let mut q = lock(&self.queue);
+                let mut q = self.queue.lock();
                 let Some(item) = q.items.pop_front() else {
                     if keep_turn {
                         return;
@@ -271,11 +278,7 @@ impl Shared {
                     q.running = false;
                     // Once the socket is closed, drop the listeners (and the handles they
                     // hold) outside the lock.
-                    let lists = if q.finished {
-                        q.registry.take_all()
-                    } else {
-                        Vec::new()
-                    };
+                    let lists = q.finished.then(|| q.registry.take_all());
                     drop(q);
                     drop(lists);
                     return;
@@ -312,10 +315,10 @@ impl Shared {
             // Already settled when it was held; settling again is a no-op.
             Item::Deliver(event) => event,
             Item::Release(ty) => {
-                let held = std::mem::take(&mut q.held[ty.index()]);
-                for item in held.into_iter().rev() {
-                    q.items.push_front(item);
-                }
+                // The held events go ahead of everything queued.
+                let mut held = std::mem::take(&mut q.held[ty.index()]);
+                held.append(&mut q.items);
+                q.items = held;
                 return None;
             }
         };
@@ -357,7 +360,7 @@ impl Shared {
                 if !self.transition(ReadyState::Connecting, ReadyState::Open) {
                     return None;
                 }
-                *lock(&self.negotiated) = (protocol, extensions);
+                *self.negotiated.lock() = (protocol, extensions);
                 Some(AnyEvent::Open(Event {
                     event_type: EventType::Open,
                 }))

@@ -43,6 +43,7 @@ mod dispatch;
 mod error;
 mod event;
 mod listeners;
+mod lock;
 mod message;
 mod options;
 mod validate;

@@ -8,9 +8,10 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::event::{AnyEvent, EventType};
+use crate::lock::Lock;
 
 /// What a registered callback is, once its event type has been erased.
 #[cfg(not(target_arch = "wasm32"))]
@@ -52,12 +53,12 @@ pub(crate) struct Cell {
     once: bool,
     removed: AtomicBool,
     /// Locked while the callback runs (only the dispatcher calls it, one event at a time).
-    callback: Mutex<Option<Callback>>,
+    callback: Lock<Option<Callback>>,
 }
 
 impl Cell {
     fn new(id: u64, slot: bool, once: bool, callback: Callback) -> Arc<Cell> {
-        let callback = Mutex::new(Some(callback));
+        let callback = Lock::new(Some(callback));
         Arc::new(Cell {
             id,
             slot,
@@ -79,7 +80,7 @@ impl Cell {
         } else if self.removed.load(Ordering::Acquire) {
             return;
         }
-        let mut callback = lock(&self.callback);
+        let mut callback = self.callback.lock();
         if let Some(callback) = callback.as_mut() {
             if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
                 #[cfg(not(target_arch = "wasm32"))]
@@ -115,23 +116,17 @@ impl Registry {
     /// to be dropped outside the lock.
     pub(crate) fn set_slot(&mut self, ty: EventType, callback: Callback) -> Option<Replaced> {
         let list = &mut self.lists[ty.index()];
-        if let Some(pos) = list.iter().position(|c| c.slot) {
-            let cell = list[pos].clone();
-            let replaced = match cell.callback.try_lock() {
-                Ok(mut current) => Ok(current.replace(callback).map(Replaced::Callback)),
-                Err(_) => Err(callback),
-            };
-            return match replaced {
-                Ok(old) => old,
-                // The slot's callback is running (it may be replacing itself): put a new cell
-                // in its place; the running one is marked removed.
-                Err(callback) => {
-                    let new = Cell::new(cell.id, true, false, callback);
-                    let old = std::mem::replace(&mut Arc::make_mut(list)[pos], new);
-                    old.removed.store(true, Ordering::Release);
-                    Some(Replaced::Cell(old))
-                }
-            };
+        if let Some(cell) = list.iter().find(|c| c.slot).cloned() {
+            if let Some(mut current) = cell.callback.try_lock() {
+                return current.replace(callback).map(Replaced::Callback);
+            }
+            // The slot's callback is running (it may be replacing itself): put a new cell in
+            // its place; the running one is marked removed.
+            let new = Cell::new(cell.id, true, false, callback);
+            let place = Arc::make_mut(list).iter_mut().find(|c| c.slot)?;
+            let old = std::mem::replace(place, new);
+            old.removed.store(true, Ordering::Release);
+            return Some(Replaced::Cell(old));
         }
         self.next_id += 1;
         let id = self.next_id;
@@ -159,14 +154,20 @@ impl Registry {
     }
 
     pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
-        for list in &mut self.lists {
-            if let Some(pos) = list.iter().position(|c| c.id == id) {
-                let cell = Arc::make_mut(list).remove(pos);
-                cell.removed.store(true, Ordering::Release);
-                return Some(cell);
-            }
+        let (list, pos) = self
+            .lists
+            .iter_mut()
+            .find_map(|l| Some((l.iter().position(|c| c.id == id)?, l)))
+            .map(|(pos, l)| (Arc::make_mut(l), pos))?;
+        // Moved to the end and popped, not `Vec::remove`: that would bring its index-panic
+        // formatting into a `.wasm` (lists are short).
+        let tail = list.get_mut(pos..)?;
+        for i in 1..tail.len() {
+            tail.swap(i - 1, i);
         }
-        None
+        let cell = list.pop()?;
+        cell.removed.store(true, Ordering::Release);
+        Some(cell)
     }
 
     fn push(&mut self, ty: EventType, id: u64, slot: bool, once: bool, callback: Callback) {
@@ -189,8 +190,8 @@ impl Registry {
     }
 
     /// Takes every listener out (after the socket closed), to be dropped outside the lock.
-    pub(crate) fn take_all(&mut self) -> Vec<Snapshot> {
-        self.lists.iter_mut().map(std::mem::take).collect()
+    pub(crate) fn take_all(&mut self) -> [Snapshot; 4] {
+        std::mem::take(&mut self.lists)
     }
 }
 
@@ -205,10 +206,4 @@ pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, remove: &dyn Fn(u64
     for cell in snapshot.iter() {
         cell.call(event, remove);
     }
-}
-
-/// Locks a mutex; a poisoned one (a panic while held, which the crate never does across user
-/// code) is used as is.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

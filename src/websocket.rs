@@ -9,7 +9,9 @@ use crate::dispatch::Shared;
 use crate::error::Error;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::error::ErrorCause;
-use crate::event::{kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, MessageEvent};
+use crate::event::{
+    kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageEvent,
+};
 use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
 use crate::options::Options;
@@ -457,9 +459,14 @@ impl WebSocket {
         listener: impl FnMut(&K::Event) + MaybeSend + 'static,
         options: ListenerOptions,
     ) -> ListenerId {
-        let callback = erase::<K>(listener);
+        self.add_erased(K::TYPE, erase::<K>(listener), options.once)
+    }
+
+    /// The part of `add_event_listener` that does not depend on the listener's type, compiled
+    /// once.
+    fn add_erased(&self, ty: EventType, callback: Callback, once: bool) -> ListenerId {
         self.shared()
-            .with_registry(|r| (Some(K::TYPE), r.add(K::TYPE, callback, options.once)))
+            .with_registry(|r| (Some(ty), r.add(ty, callback, once)))
     }
 
     /// `removeEventListener`: true if the listener was registered. A listener removed during
@@ -479,17 +486,19 @@ impl WebSocket {
     }
 
     fn set_slot<K: EventKind>(&self, listener: impl FnMut(&K::Event) + MaybeSend + 'static) {
-        let callback = erase::<K>(listener);
+        self.set_slot_erased(K::TYPE, erase::<K>(listener));
+    }
+
+    /// The part of `set_slot` that does not depend on the listener's type, compiled once.
+    fn set_slot_erased(&self, ty: EventType, callback: Callback) {
         let old = self
             .shared()
-            .with_registry(|r| (Some(K::TYPE), r.set_slot(K::TYPE, callback)));
+            .with_registry(|r| (Some(ty), r.set_slot(ty, callback)));
         drop(old);
     }
 
-    fn clear_slot<K: EventKind>(&self) {
-        let old = self
-            .shared()
-            .with_registry(|r| (None, r.clear_slot(K::TYPE)));
+    fn clear_slot(&self, ty: EventType) {
+        let old = self.shared().with_registry(|r| (None, r.clear_slot(ty)));
         drop(old);
     }
 
@@ -546,7 +555,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn clear_onopen(&self) {
-        self.clear_slot::<kind::Open>();
+        self.clear_slot(EventType::Open);
     }
 
     /// `onmessage = null`.
@@ -557,7 +566,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn clear_onmessage(&self) {
-        self.clear_slot::<kind::Message>();
+        self.clear_slot(EventType::Message);
     }
 
     /// `onerror = null`.
@@ -568,7 +577,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn clear_onerror(&self) {
-        self.clear_slot::<kind::Error>();
+        self.clear_slot(EventType::Error);
     }
 
     /// `onclose = null`.
@@ -579,7 +588,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn clear_onclose(&self) {
-        self.clear_slot::<kind::Close>();
+        self.clear_slot(EventType::Close);
     }
 
     /// Resolves when the socket opens, or with the close event if it closes without opening.
@@ -694,10 +703,13 @@ impl WebSocketBuilder {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.options.protocols = protocols
-            .into_iter()
-            .map(|p| p.as_ref().to_owned())
-            .collect();
+        // A loop, not `collect()`: for a `Vec<String>` argument that would bring a second,
+        // in-place, collection routine into a `.wasm`.
+        let mut list = Vec::new();
+        for p in protocols {
+            list.push(p.as_ref().to_owned());
+        }
+        self.options.protocols = list;
         self
     }
 

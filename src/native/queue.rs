@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
 
-use crate::listeners::lock;
+use crate::lock::lock;
 
 pub(crate) struct Queue<T> {
     items: Mutex<VecDeque<T>>,

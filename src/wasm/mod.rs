@@ -114,17 +114,13 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
         ]))
     })?;
     crate::validate::protocols(&options.protocols)?;
-    let ws = if options.protocols.is_empty() {
-        web_sys::WebSocket::new(&options.url)
-    } else {
-        let protocols: Array = options
-            .protocols
-            .iter()
-            .map(|p| JsValue::from_str(p))
-            .collect();
-        web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols)
+    // `new WebSocket(url, [])` is `new WebSocket(url)`: one constructor import, not two.
+    let protocols = Array::new();
+    for p in &options.protocols {
+        protocols.push(&JsValue::from_str(p));
     }
-    .map_err(dom_error)?;
+    let ws =
+        web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols).map_err(dom_error)?;
     ws.set_binary_type(BinaryType::Arraybuffer);
     // `ws:`/`wss:` URLs have a tuple origin, serialized `scheme://host[:port]`.
     let shared = Arc::new(Shared::new(ws.url(), parsed.origin(), None));
@@ -143,7 +139,7 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
             let data = match data.as_string() {
                 Some(text) => MessageData::Text(Text::from(text)),
                 None => match data.dyn_into::<ArrayBuffer>() {
-                    Ok(buffer) => MessageData::Binary(Uint8Array::new(&buffer).to_vec().into()),
+                    Ok(buffer) => MessageData::Binary(copy_out(&buffer).into()),
                     Err(_) => return,
                 },
             };
@@ -209,6 +205,23 @@ impl Connection {
         }
         .map_err(dom_error)
     }
+}
+
+/// A received `ArrayBuffer`'s bytes, copied into wasm memory by the browser (`set` on a view
+/// of the new vector; js-sys's `to_vec` would pull its length assertion's formatting into the
+/// `.wasm`).
+fn copy_out(buffer: &ArrayBuffer) -> Vec<u8> {
+    let source = Uint8Array::new(buffer);
+    let len = source.length() as usize;
+    let mut bytes = Vec::with_capacity(len);
+    // SAFETY: the view covers exactly the vector's `len` reserved bytes and is used (by `set`,
+    // which copies synchronously) before anything can allocate and so move or grow wasm
+    // memory; `set` writes all `len` bytes, so they are initialized when the length is set.
+    unsafe {
+        Uint8Array::view_mut_raw(bytes.as_mut_ptr(), len).set(&source, 0);
+        bytes.set_len(len);
+    }
+    bytes
 }
 
 /// Blocking waits cannot exist in a browser.
