@@ -44,22 +44,19 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// case-insensitively, as WPT expects).
 pub(crate) fn protocols(protocols: &[String]) -> Result<(), Error> {
     for (i, p) in protocols.iter().enumerate() {
-        if !is_token(p) {
-            return Err(Error::SyntaxError(message(&[
-                CONSTRUCT,
-                ": The subprotocol '",
-                p,
-                "' is invalid.",
-            ])));
-        }
-        if protocols[..i].iter().any(|q| q.eq_ignore_ascii_case(p)) {
-            return Err(Error::SyntaxError(message(&[
-                CONSTRUCT,
-                ": The subprotocol '",
-                p,
-                "' is duplicated.",
-            ])));
-        }
+        let problem = if !is_token(p) {
+            "' is invalid."
+        } else if protocols[..i].iter().any(|q| q.eq_ignore_ascii_case(p)) {
+            "' is duplicated."
+        } else {
+            continue;
+        };
+        return Err(Error::SyntaxError(message(&[
+            CONSTRUCT,
+            ": The subprotocol '",
+            p,
+            problem,
+        ])));
     }
     Ok(())
 }

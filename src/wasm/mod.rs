@@ -31,12 +31,6 @@ use crate::websocket::ReadyState;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, ms: i32) -> JsValue;
-}
-
 /// How many sockets this crate has alive in the page (for leak checks): a socket is alive from
 /// `new()` until its `close` event has fired and its last handle is dropped.
 ///
@@ -63,17 +57,16 @@ impl Drop for Inner {
 }
 
 impl Inner {
-    /// After `close`: detach the callback and drop it once it has returned.
+    /// After `close`: detach the callback and drop it (freed once it has returned).
     fn release(&self) {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onerror(None);
         self.ws.set_onclose(None);
-        // Not now (it is running): in a task of its own, through a one-shot closure that the
-        // browser calls once and wasm-bindgen then frees.
-        let callback = self.callback.borrow_mut().take();
-        let later = Closure::once_into_js(move || drop(callback));
-        set_timeout(later.unchecked_ref(), 0);
+        // Dropped while it runs: wasm-bindgen counts the call in progress, so the closure (and
+        // the socket it holds) is freed when the call returns ("the Rust closure environment
+        // won't be deallocated while we're invoking it", its glue says).
+        drop(self.callback.borrow_mut().take());
     }
 }
 

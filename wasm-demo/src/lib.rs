@@ -32,8 +32,9 @@ fn js_error(e: isows::Error) -> JsValue {
 }
 
 /// `new WebSocket(url, protocols)` with the four `on*` handlers logging to `log(type, text)`.
-/// The page splits and trims the protocol names (string searching and Unicode whitespace
-/// tables are not worth shipping in the .wasm).
+/// The page splits and trims the protocol names and passes them as a JS array (string
+/// searching, Unicode whitespace tables and a `Vec<String>` conversion are not worth shipping
+/// in the .wasm).
 #[wasm_bindgen]
 pub fn connect(url: &str, protocols: js_sys::Array, log: js_sys::Function) -> Result<(), JsValue> {
     let protocols = protocols.iter().filter_map(|p| p.as_string());
