@@ -19,6 +19,7 @@ macro_rules! shared_test_names {
             cl_19_close_in_the_same_packet_as_the_101, cl_21_server_chosen_codes,
             cl_22_abrupt_loss_is_close_1006_without_error, e_02_listener_order,
             e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
+            e_10_listeners_replace_and_remove_themselves,
             f_02_non_101_status_fails, f_06_wrong_accept_key_fails, message_origin_is_the_urls_origin,
             }
     };
@@ -461,6 +462,53 @@ pub async fn e_10_once_and_replaced_handlers(base: &str) {
     let log = record(&ws);
     wait_until(&log, "two echoes", |s| s.len() >= 3).await;
     assert_eq!(*calls.lock().unwrap(), ["new", "once", "new"]);
+    ws.close();
+    until_close(&log).await;
+}
+
+/// E-10 and the DOM's removal rules while a dispatch is running: an `on*` slot that replaces
+/// itself, and an added listener that removes itself; the other listeners keep their order.
+pub async fn e_10_listeners_replace_and_remove_themselves(base: &str) {
+    let ws = WebSocket::new(&format!("{base}/echo")).unwrap();
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (c, w) = (calls.clone(), ws.clone());
+    ws.set_onmessage(move |e| {
+        c.lock().unwrap().push(format!("first {}", e.data()));
+        let c = c.clone();
+        w.set_onmessage(move |e| c.lock().unwrap().push(format!("second {}", e.data())));
+    });
+    let c = calls.clone();
+    ws.add_event_listener(kind::Message, move |_| c.lock().unwrap().push("a".into()));
+    let own_id = Arc::new(Mutex::new(None));
+    let (c, w, id) = (calls.clone(), ws.clone(), own_id.clone());
+    let b = ws.add_event_listener(kind::Message, move |_| {
+        let removed = w.remove_event_listener(id.lock().unwrap().expect("id set"));
+        c.lock()
+            .unwrap()
+            .push(format!("b removed itself: {removed}"));
+    });
+    *own_id.lock().unwrap() = Some(b);
+    let c = calls.clone();
+    ws.add_event_listener(kind::Message, move |_| c.lock().unwrap().push("c".into()));
+    let w = ws.clone();
+    ws.set_onopen(move |_| {
+        w.send("x").unwrap();
+        w.send("y").unwrap();
+    });
+    let log = record(&ws);
+    wait_until(&log, "two echoes", |s| s.len() >= 3).await;
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [
+            "first x",
+            "a",
+            "b removed itself: true",
+            "c",
+            "second y",
+            "a",
+            "c"
+        ]
+    );
     ws.close();
     until_close(&log).await;
 }
