@@ -270,19 +270,25 @@ pub async fn s_03_s_07_echo_and_buffered_amount(base: &str) {
 }
 
 pub async fn b_01_binary_round_trip(base: &str) {
+    // Small, empty (a zero-length copy on wasm32), and large (70 KB).
+    let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let sent = [vec![0u8, 1, 2, 254, 255], Vec::new(), big];
     let ws = WebSocket::new(&format!("{base}/echo")).unwrap();
     ws.set_binary_type(isows::BinaryType::ArrayBuffer);
-    let w = ws.clone();
-    ws.set_onopen(move |_| w.send(vec![0u8, 1, 2, 254, 255]).unwrap());
+    let (w, to_send) = (ws.clone(), sent.clone());
+    ws.set_onopen(move |_| {
+        for m in &to_send {
+            w.send(m.clone()).unwrap();
+        }
+    });
     let log = record(&ws);
-    let seen = wait_until(&log, "echo", |s| s.len() >= 2).await;
-    assert_eq!(
-        seen[1],
-        Seen::Message(
-            MessageData::Binary(vec![0u8, 1, 2, 254, 255].into()),
-            ReadyState::Open
-        )
-    );
+    let seen = wait_until(&log, "echoes", |s| s.len() >= 4).await;
+    for (got, want) in seen[1..].iter().zip(&sent) {
+        assert_eq!(
+            *got,
+            Seen::Message(MessageData::Binary(want.clone().into()), ReadyState::Open)
+        );
+    }
     ws.close();
     until_close(&log).await;
 }
