@@ -7,8 +7,6 @@ use std::time::Duration;
 use crate::backend;
 use crate::dispatch::Shared;
 use crate::error::Error;
-#[cfg(not(target_arch = "wasm32"))]
-use crate::error::ErrorCause;
 use crate::event::{
     kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageEvent,
 };
@@ -137,17 +135,9 @@ struct Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if self.shared.has_listeners() {
-            return;
+        if !self.shared.has_listeners() {
+            self.conn.release(&self.shared);
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        match self.shared.ready_state() {
-            ReadyState::Open => self.conn.close(None),
-            ReadyState::Connecting => self.conn.fail(ErrorCause::ClosedBeforeOpen),
-            ReadyState::Closing | ReadyState::Closed => {}
-        }
-        #[cfg(target_arch = "wasm32")]
-        let _ = self.conn.close(None);
     }
 }
 
@@ -246,10 +236,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn ready_state(&self) -> ReadyState {
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.ready_state();
-        #[cfg(not(target_arch = "wasm32"))]
-        self.shared().ready_state()
+        self.handle.conn.ready_state(self.shared())
     }
 
     /// `bufferedAmount`: bytes passed to `send()` that have not reached the OS yet. After
@@ -261,10 +248,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn buffered_amount(&self) -> u64 {
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.buffered_amount();
-        #[cfg(not(target_arch = "wasm32"))]
-        self.shared().buffered_amount.load(Ordering::Acquire)
+        self.handle.conn.buffered_amount(self.shared())
     }
 
     /// `protocol`: the subprotocol the server selected; `""` until `open`.
@@ -275,10 +259,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn protocol(&self) -> String {
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.protocol();
-        #[cfg(not(target_arch = "wasm32"))]
-        self.shared().protocol()
+        self.handle.conn.protocol(self.shared())
     }
 
     /// `extensions`: the extensions the server accepted (`""`: isows offers none yet).
@@ -289,10 +270,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn extensions(&self) -> String {
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.extensions();
-        #[cfg(not(target_arch = "wasm32"))]
-        self.shared().extensions()
+        self.handle.conn.extensions(self.shared())
     }
 
     /// `binaryType` (default `Blob`).
@@ -334,36 +312,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn send(&self, data: impl Into<Message>) -> Result<(), Error> {
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.send(data.into());
-        #[cfg(not(target_arch = "wasm32"))]
-        self.send_native(data.into())
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    fn send_native(&self, message: Message) -> Result<(), Error> {
-        let state = self.ready_state();
-        if state == ReadyState::Connecting {
-            return Err(Error::InvalidStateError(
-                "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.".into(),
-            ));
-        }
-        let len = message.len() as u64;
-        let shared = self.shared();
-        if let (ReadyState::Open, Some(max)) = (state, shared.max_buffered_amount) {
-            if shared.buffered_amount.load(Ordering::Acquire) + len > max {
-                // The standard's "flag as full, then close the connection": error, close 1006.
-                if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                    self.handle.conn.fail(ErrorCause::SendBufferFull);
-                }
-                return Ok(());
-            }
-        }
-        shared.buffered_amount.fetch_add(len, Ordering::AcqRel);
-        if state == ReadyState::Open {
-            self.handle.conn.send(message);
-        }
-        Ok(())
+        self.handle.conn.send(self.shared(), data.into())
     }
 
     /// `close()`: starts the closing handshake with an empty Close frame (the peer's echo
@@ -379,10 +328,8 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn close(&self) {
-        #[cfg(target_arch = "wasm32")]
-        let _ = self.handle.conn.close(None);
-        #[cfg(not(target_arch = "wasm32"))]
-        self.start_close(None);
+        // Without arguments there is nothing to reject.
+        let _ = self.handle.conn.close(self.shared(), None);
     }
 
     /// `close(code, reason)`: the code must be 1000 or 3000–4999 (`InvalidAccessError`), the
@@ -395,35 +342,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
-        // The browser checks the arguments itself (and words the errors the same way).
-        #[cfg(target_arch = "wasm32")]
-        return self.handle.conn.close(Some((code, reason)));
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            crate::validate::close_args(code, reason)?;
-            self.start_close(Some((code, reason.to_owned())));
-            Ok(())
-        }
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    fn start_close(&self, frame: Option<(u16, String)>) {
-        let shared = self.shared();
-        loop {
-            match shared.ready_state() {
-                ReadyState::Connecting => {
-                    if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
-                        return self.handle.conn.fail(ErrorCause::ClosedBeforeOpen);
-                    }
-                }
-                ReadyState::Open => {
-                    if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                        return self.handle.conn.close(frame);
-                    }
-                }
-                ReadyState::Closing | ReadyState::Closed => return,
-            }
-        }
+        self.handle.conn.close(self.shared(), Some((code, reason)))
     }
 
     /// `addEventListener(type, listener)`: listeners run in registration order, one event

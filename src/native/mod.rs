@@ -9,6 +9,7 @@ mod runtime;
 mod tls;
 mod url;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use self::queue::Queue;
@@ -18,6 +19,7 @@ use crate::dispatch::Shared;
 use crate::error::{Error, ErrorCause};
 use crate::message::Message;
 use crate::options::Options;
+use crate::websocket::ReadyState;
 
 pub(crate) use runtime::block_on_completion;
 
@@ -32,10 +34,86 @@ impl Drop for Connection {
     }
 }
 
+/// The backend's side of the handle's methods (the wasm32 backend has the same ones).
 impl Connection {
-    pub(crate) fn send(&self, message: Message) {
-        // If the task has ended the socket is closing or closed: the data is discarded.
-        self.push(Command::Send(message));
+    pub(crate) fn ready_state(&self, shared: &Shared) -> ReadyState {
+        shared.ready_state()
+    }
+
+    pub(crate) fn buffered_amount(&self, shared: &Shared) -> u64 {
+        shared.buffered_amount.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn protocol(&self, shared: &Shared) -> String {
+        shared.protocol()
+    }
+
+    pub(crate) fn extensions(&self, shared: &Shared) -> String {
+        shared.extensions()
+    }
+
+    /// `send()`: counted in `bufferedAmount` in every state after CONNECTING, transmitted
+    /// only while OPEN; over `max_buffered_amount` the connection fails.
+    pub(crate) fn send(&self, shared: &Shared, message: Message) -> Result<(), Error> {
+        let state = shared.ready_state();
+        if state == ReadyState::Connecting {
+            return Err(Error::InvalidStateError(
+                "Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.".into(),
+            ));
+        }
+        let len = message.len() as u64;
+        if let (ReadyState::Open, Some(max)) = (state, shared.max_buffered_amount) {
+            if shared.buffered_amount.load(Ordering::Acquire) + len > max {
+                // The standard's "flag as full, then close the connection": error, close 1006.
+                if shared.transition(ReadyState::Open, ReadyState::Closing) {
+                    self.push(Command::Fail(ErrorCause::SendBufferFull));
+                }
+                return Ok(());
+            }
+        }
+        shared.buffered_amount.fetch_add(len, Ordering::AcqRel);
+        if state == ReadyState::Open {
+            // If the task has ended the socket is closing or closed: the data is discarded.
+            self.push(Command::Send(message));
+        }
+        Ok(())
+    }
+
+    /// `close()` / `close(code, reason)`: the arguments are checked in every state; then
+    /// CONNECTING fails the connection, OPEN starts the closing handshake (both move to
+    /// CLOSING at once), CLOSING and CLOSED do nothing.
+    pub(crate) fn close(&self, shared: &Shared, frame: Option<(u16, &str)>) -> Result<(), Error> {
+        if let Some((code, reason)) = frame {
+            crate::validate::close_args(code, reason)?;
+        }
+        loop {
+            match shared.ready_state() {
+                ReadyState::Connecting => {
+                    if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
+                        self.push(Command::Fail(ErrorCause::ClosedBeforeOpen));
+                        return Ok(());
+                    }
+                }
+                ReadyState::Open => {
+                    if shared.transition(ReadyState::Open, ReadyState::Closing) {
+                        let frame = frame.map(|(code, reason)| (code, reason.to_owned()));
+                        self.push(Command::Close(frame));
+                        return Ok(());
+                    }
+                }
+                ReadyState::Closing | ReadyState::Closed => return Ok(()),
+            }
+        }
+    }
+
+    /// The last handle is gone and no listener is left: nobody can observe the socket, so
+    /// it is closed (OPEN) or abandoned (CONNECTING).
+    pub(crate) fn release(&self, shared: &Shared) {
+        match shared.ready_state() {
+            ReadyState::Open => self.push(Command::Close(None)),
+            ReadyState::Connecting => self.push(Command::Fail(ErrorCause::ClosedBeforeOpen)),
+            ReadyState::Closing | ReadyState::Closed => {}
+        }
     }
 
     /// Queues a command; from a listener that this socket's task is running, through the
@@ -44,14 +122,6 @@ impl Connection {
         if let Some(command) = connection::outbox_push(&self.commands, command) {
             self.commands.push(command);
         }
-    }
-
-    pub(crate) fn close(&self, frame: Option<(u16, String)>) {
-        self.push(Command::Close(frame));
-    }
-
-    pub(crate) fn fail(&self, cause: ErrorCause) {
-        self.push(Command::Fail(cause));
     }
 }
 

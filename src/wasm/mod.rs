@@ -164,25 +164,27 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
     Ok((shared, Connection { inner }))
 }
 
+/// The backend's side of the handle's methods (the native backend has the same ones): the
+/// browser answers, `Shared` is not consulted.
 impl Connection {
-    pub(crate) fn ready_state(&self) -> ReadyState {
+    pub(crate) fn ready_state(&self, _: &Shared) -> ReadyState {
         ReadyState::from_u8(self.inner.ws.ready_state() as u8)
     }
 
-    pub(crate) fn buffered_amount(&self) -> u64 {
+    pub(crate) fn buffered_amount(&self, _: &Shared) -> u64 {
         u64::from(self.inner.ws.buffered_amount())
     }
 
-    pub(crate) fn protocol(&self) -> String {
+    pub(crate) fn protocol(&self, _: &Shared) -> String {
         self.inner.ws.protocol()
     }
 
-    pub(crate) fn extensions(&self) -> String {
+    pub(crate) fn extensions(&self, _: &Shared) -> String {
         self.inner.ws.extensions()
     }
 
     /// `send()`: the browser checks the state and counts `bufferedAmount`.
-    pub(crate) fn send(&self, message: Message) -> Result<(), Error> {
+    pub(crate) fn send(&self, _: &Shared, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(s) => self.inner.ws.send_with_str(&s),
             Message::Binary(b) => self.inner.ws.send_with_u8_array(&b),
@@ -191,12 +193,17 @@ impl Connection {
     }
 
     /// `close()` / `close(code, reason)`: the browser validates and changes the state.
-    pub(crate) fn close(&self, frame: Option<(u16, &str)>) -> Result<(), Error> {
+    pub(crate) fn close(&self, _: &Shared, frame: Option<(u16, &str)>) -> Result<(), Error> {
         match frame {
             None => self.inner.ws.close(),
             Some((code, reason)) => self.inner.ws.close_with_code_and_reason(code, reason),
         }
         .map_err(dom_error)
+    }
+
+    /// The last handle is gone and no listener is left: close the browser socket.
+    pub(crate) fn release(&self, shared: &Shared) {
+        let _ = self.close(shared, None);
     }
 }
 
