@@ -2,7 +2,7 @@
 
 use isows::{BinaryType, ReadyState, WebSocket};
 
-use crate::support::recorder::close_of;
+use crate::support::recorder::{close_of, names};
 use crate::support::*;
 
 #[tokio::test]
@@ -55,10 +55,7 @@ async fn a_04_extension_the_client_did_not_offer_fails() {
             .collect();
     let ws = WebSocket::new(&server.url(&format!("/handshake_extra?hex={extra}"))).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["error", "close"]
-    );
+    assert_eq!(names(&events), ["error", "close"]);
     assert_eq!(ws.extensions(), "");
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use isows::{kind, ErrorCause, ListenerOptions, MessageData, ReadyState, WebSocket};
 
-use crate::support::recorder::{close_of, first_message_data};
+use crate::support::recorder::{close_of, first_message_data, names};
 use crate::support::*;
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -101,10 +101,7 @@ async fn e_08_no_message_after_close() {
         w.close();
     });
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["open", "close"]
-    );
+    assert_eq!(names(&events), ["open", "close"]);
     // The echo did come back before the Close reply.
     let log = server.wait_for_frame(|f| f.is_close()).await;
     assert_eq!(log.frames[0].payload, b"x");
@@ -206,7 +203,7 @@ async fn e_14_e_15_server_ping_is_answered_pong_ignored() {
     assert!(pong.masked);
     ws.close();
     let events = rec.until_close().await;
-    assert_eq!(events.iter().map(Ev::name).collect::<Vec<_>>(), ["close"]);
+    assert_eq!(names(&events), ["close"]);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use isows::{ErrorCause, MessageData, ReadyState, WebSocket};
 
-use crate::support::recorder::close_of;
+use crate::support::recorder::{close_of, names};
 use crate::support::*;
 
 fn hex(s: &str) -> String {
@@ -287,10 +287,7 @@ async fn f_17_f_18_frames_with_the_101_and_tolerant_parsing() {
     // /simple_handshake (odd reason phrase, unknown headers, Close in the same write): CL-19.
     let ws = WebSocket::new(&server.url("/simple_handshake")).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["open", "close"]
-    );
+    assert_eq!(names(&events), ["open", "close"]);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use isows::WebSocket;
 
+use crate::support::recorder::{close_of, names};
 use crate::support::*;
 
 /// A small deterministic generator (xorshift), so every failure can be replayed by its seed.
@@ -59,7 +60,7 @@ fn hostile_stream(rng: &mut Rng) -> Vec<u8> {
 /// The event contract: at most one open, first; error (if any) right before close; close
 /// exactly once and last.
 fn check_contract(seed: u64, events: &[Ev]) {
-    let names: Vec<&str> = events.iter().map(Ev::name).collect();
+    let names = names(events);
     let opens = names.iter().filter(|n| **n == "open").count();
     let errors = names.iter().filter(|n| **n == "error").count();
     let closes = names.iter().filter(|n| **n == "close").count();
@@ -235,14 +236,8 @@ async fn reset_mid_frame_is_close_1006_without_error() {
     let hex = hexify(&[0x81, 100, b'a', b'b', b'c']);
     let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}&abort=1"))).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["open", "close"]
-    );
-    assert_eq!(
-        crate::support::recorder::close_of(&events),
-        (1006, String::new(), false)
-    );
+    assert_eq!(names(&events), ["open", "close"]);
+    assert_eq!(close_of(&events), (1006, String::new(), false));
 }
 
 #[tokio::test]
@@ -251,14 +246,8 @@ async fn reset_mid_handshake_fails_the_connection() {
     let head = hexify(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConn");
     let ws = WebSocket::new(&server.url(&format!("/raw_response?hex={head}&abort=1"))).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["error", "close"]
-    );
-    assert_eq!(
-        crate::support::recorder::close_of(&events),
-        (1006, String::new(), false)
-    );
+    assert_eq!(names(&events), ["error", "close"]);
+    assert_eq!(close_of(&events), (1006, String::new(), false));
 }
 
 #[tokio::test]
@@ -267,11 +256,8 @@ async fn reset_right_after_the_servers_close() {
     let hex = hexify(&[0x88, 0x02, 0x0f, 0xa0]); // Close 4000
     let ws = WebSocket::new(&server.url(&format!("/raw?hex={hex}&abort=1"))).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["open", "close"]
-    );
-    let (code, _, _) = crate::support::recorder::close_of(&events);
+    assert_eq!(names(&events), ["open", "close"]);
+    let (code, _, _) = close_of(&events);
     assert_eq!(code, 4000, "the Close frame received decides the code");
 }
 

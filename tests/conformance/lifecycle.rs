@@ -39,11 +39,7 @@ async fn g_03_g_04_dropping_the_last_handle_flushes_then_closes_with_no_code() {
     );
     drop(clone);
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let frames: Vec<(u8, usize)> = log
-        .frames
-        .iter()
-        .map(|f| (f.opcode, f.payload.len()))
-        .collect();
+    let frames = log.frame_kinds();
     assert_eq!(
         frames,
         [(2, 100_000), (8, 0)],

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use isows::{Error, Message, MessageData, ReadyState, WebSocket};
 
-use crate::support::recorder::close_of;
+use crate::support::recorder::{close_of, names};
 use crate::support::*;
 
 /// Opens a socket to `/echo`, runs `on_open` inside the open listener (the dispatcher does
@@ -276,11 +276,7 @@ async fn s_17_close_keeps_queued_messages() {
     .await;
     within(10, "close", ws.closed()).await;
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let kinds: Vec<(u8, usize)> = log
-        .frames
-        .iter()
-        .map(|f| (f.opcode, f.payload.len()))
-        .collect();
+    let kinds = log.frame_kinds();
     assert_eq!(kinds, [(2, 1 << 20), (8, 0)]);
 }
 
@@ -343,10 +339,7 @@ async fn s_16_send_buffer_full_fails_the_connection() {
         }
     });
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events.iter().map(Ev::name).collect::<Vec<_>>(),
-        ["open", "error", "close"]
-    );
+    assert_eq!(names(&events), ["open", "error", "close"]);
     assert!(matches!(
         events[1],
         Ev::Error {
@@ -379,10 +372,6 @@ async fn send_then_close_from_a_message_listener_keeps_the_order() {
     });
     within(10, "close", ws.closed()).await;
     let log = server.wait_for_frame(|f| f.is_close()).await;
-    let kinds: Vec<(u8, usize)> = log
-        .frames
-        .iter()
-        .map(|f| (f.opcode, f.payload.len()))
-        .collect();
+    let kinds = log.frame_kinds();
     assert_eq!(kinds, [(1, 5), (2, 70_000), (8, 6)]);
 }

@@ -47,6 +47,13 @@ impl ConnLog {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// `(opcode, payload length)` of every frame the client sent.
+    pub fn frame_kinds(&self) -> Vec<(u8, usize)> {
+        self.frames
+            .iter()
+            .map(|f| (f.opcode, f.payload.len()))
+            .collect()
+    }
     pub fn header_count(&self, name: &str) -> usize {
         self.headers
             .iter()

@@ -116,8 +116,13 @@ impl Recorder {
 
     /// The names of the events up to close.
     pub async fn names_until_close(&mut self) -> Vec<&'static str> {
-        self.until_close().await.iter().map(Ev::name).collect()
+        names(&self.until_close().await)
     }
+}
+
+/// The names of a list of events.
+pub fn names(events: &[Ev]) -> Vec<&'static str> {
+    events.iter().map(Ev::name).collect()
 }
 
 /// The close event of a list (panics if none).
