@@ -212,6 +212,23 @@ struct Session<'a> {
     cache: BurstCache,
 }
 
+/// Makes this thread's outbox take the sends to one queue until dropped (at the end of a
+/// poll, even if it unwinds, so no later send on this thread goes to a finished task).
+struct OutboxOwner;
+
+impl OutboxOwner {
+    fn set(queue: &Arc<Queue<Command>>) -> Self {
+        OUTBOX.with(|o| o.borrow_mut().0 = Arc::as_ptr(queue) as usize);
+        OutboxOwner
+    }
+}
+
+impl Drop for OutboxOwner {
+    fn drop(&mut self) {
+        let _ = OUTBOX.try_with(|o| o.borrow_mut().0 = 0);
+    }
+}
+
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
 struct EndBurst<'a>(&'a Shared);
 
@@ -231,8 +248,7 @@ impl Session<'_> {
         self.ws.get_mut().set_waker(cx.waker());
         self.commands.set_active(true);
         // While this task runs, sends from the listeners it dispatches go to the outbox.
-        let me = Arc::as_ptr(&self.commands) as usize;
-        OUTBOX.with(|o| o.borrow_mut().0 = me);
+        let owner = OutboxOwner::set(&self.commands);
         let shared = self.shared;
         let burst = shared.begin_burst().then_some(EndBurst(shared));
         self.burst = burst.is_some();
@@ -240,7 +256,7 @@ impl Session<'_> {
         self.burst = false;
         drop(burst);
         self.cache.end();
-        OUTBOX.with(|o| o.borrow_mut().0 = 0);
+        drop(owner);
         self.take_commands();
         if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
             // A burst is over: an idle socket keeps no large buffer.
