@@ -3,9 +3,9 @@
 //! write its reports.
 //!
 //! ```sh
-//! ../shared/recipes/autobahn/setup.sh && AUTOBAHN_PORT=9001 ../shared/recipes/autobahn/run-server.sh start
+//! tests/autobahn/setup.sh && AUTOBAHN_PORT=9001 tests/autobahn/run-server.sh start
 //! cargo run --release --example autobahn_client -- ws://127.0.0.1:9001 isows
-//! ../shared/recipes/autobahn/parse-report.py /tmp/autobahn-fuzzingserver/reports/clients --agent isows
+//! tests/autobahn/parse-report.py /tmp/autobahn-fuzzingserver/reports/clients --agent isows
 //! ```
 
 #[cfg(target_arch = "wasm32")]

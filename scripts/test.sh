@@ -19,14 +19,9 @@ wait_for_line() { # wait_for_line FILE PATTERN: bounded wait for a server's read
 }
 
 step "setup"
-need_apt=()
-for pkg in pkg-config libssl-dev chromium chromium-driver; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-fi
+# System packages: as root directly, else through sudo (or a clear list of what to install).
+. tests/autobahn/env.sh
+apt_need pkg-config libssl-dev chromium chromium-driver
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
@@ -87,11 +82,7 @@ python3 scripts/demo_check.py "http://127.0.0.1:$http_port/index.html" "ws://127
   --screenshot target/demo.png
 
 step "Autobahn|Testsuite: all 517 client cases against the fuzzing server (isows echoes from onmessage)"
-autobahn=../shared/recipes/autobahn
-if [ ! -d "$autobahn" ]; then
-  echo "$autobahn is missing: the Autobahn recipe lives in the shared folder beside this repo" >&2
-  exit 1
-fi
+autobahn=tests/autobahn
 bash "$autobahn/setup.sh"
 cargo build --locked -q --release --example autobahn_client
 export AUTOBAHN_PORT=$(free_port)

@@ -1,7 +1,7 @@
 //! The per-socket state shared by the handle and the backend, and the event dispatcher.
 //!
 //! A backend reports what happened (`Happening`) and the dispatcher turns it into events,
-//! one at a time and in order (the brief's event-delivery contract):
+//! one at a time and in order (the event-delivery contract of README.md, "Threading and runtime model"):
 //! - it moves `ready_state()` (and `protocol()`/`extensions()` for open) when it processes
 //!   each happening, whether a listener hears it or not;
 //! - an event of a type that has never had a listener is held and delivered when the first

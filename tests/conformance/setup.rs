@@ -1,4 +1,4 @@
-//! The brief's "nothing is lost during setup" guarantee, and its stress test.
+//! The setup guarantee (README.md, "The setup guarantee": nothing is lost during setup), and its stress test.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
