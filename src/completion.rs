@@ -60,7 +60,8 @@ impl<T: Clone> Completion<T> {
     /// Blocks the thread until the value is set or the timeout passes.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn wait_blocking(&self, timeout: Option<Duration>) -> Option<T> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too large for an `Instant` (`Duration::MAX`) is no timeout.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut g = self.state.lock();
         loop {
             if let Some(v) = &g.0 {

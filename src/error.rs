@@ -110,6 +110,9 @@ pub enum ErrorCause {
     MessageTooBig(String),
     /// `send()` would have taken `bufferedAmount` over the configured maximum.
     SendBufferFull,
+    /// The server kept sending pings while it read none of our data or replies (more than
+    /// 1024 Pongs waiting): failed, so that its pings cannot grow memory without bound.
+    PingFlood,
     /// The opening handshake did not finish within the configured timeout.
     Timeout,
     /// `close()` was called while the socket was CONNECTING.
@@ -134,6 +137,10 @@ impl fmt::Display for ErrorCause {
             ErrorCause::InvalidUtf8 => write!(f, "invalid UTF-8 in a text message or close reason"),
             ErrorCause::MessageTooBig(m) => write!(f, "message too big: {m}"),
             ErrorCause::SendBufferFull => write!(f, "the send buffer is full"),
+            ErrorCause::PingFlood => write!(
+                f,
+                "the server sent more than 1024 pings while it read none of the replies"
+            ),
             ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
             ErrorCause::ClosedBeforeOpen => {
                 write!(

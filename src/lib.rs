@@ -46,6 +46,7 @@ mod listeners;
 mod lock;
 mod message;
 mod options;
+mod redact;
 mod validate;
 mod websocket;
 

@@ -203,7 +203,41 @@ pub(crate) enum Replaced {
 
 /// Calls a snapshot's listeners in order.
 pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, remove: &dyn Fn(u64)) {
+    #[cfg(not(target_arch = "wasm32"))]
+    let _listening = Listening::enter();
     for cell in snapshot.iter() {
         cell.call(event, remove);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+thread_local! {
+    /// How many dispatches are running on this thread (a listener may cause another socket's
+    /// dispatch).
+    static LISTENING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// True while this thread runs a listener: a blocking wait there would stop the very events
+/// it waits for.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn in_listener() -> bool {
+    LISTENING.with(|l| l.get() > 0)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+struct Listening;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Listening {
+    fn enter() -> Self {
+        LISTENING.with(|l| l.set(l.get() + 1));
+        Listening
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = LISTENING.try_with(|l| l.set(l.get().saturating_sub(1)));
     }
 }

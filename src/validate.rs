@@ -43,10 +43,18 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// Catalog P-04…P-08: every protocol is a non-empty token and none repeats (ASCII
 /// case-insensitively, as WPT expects).
 pub(crate) fn protocols(protocols: &[String]) -> Result<(), Error> {
+    // Natively a set of the lowercased names seen, so that a long list is linear (on wasm32
+    // the browser's own limits keep lists short, and a set would grow the `.wasm`).
+    #[cfg(not(target_arch = "wasm32"))]
+    let mut seen = std::collections::HashSet::with_capacity(protocols.len());
+    #[cfg(not(target_arch = "wasm32"))]
+    let mut repeated = |_: usize, p: &String| !seen.insert(p.to_ascii_lowercase());
+    #[cfg(target_arch = "wasm32")]
+    let repeated = |i: usize, p: &String| protocols[..i].iter().any(|q| q.eq_ignore_ascii_case(p));
     for (i, p) in protocols.iter().enumerate() {
         let problem = if !is_token(p) {
             "' is invalid."
-        } else if protocols[..i].iter().any(|q| q.eq_ignore_ascii_case(p)) {
+        } else if repeated(i, p) {
             "' is duplicated."
         } else {
             continue;

@@ -144,7 +144,7 @@ impl Drop for Handle {
 impl std::fmt::Debug for WebSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket")
-            .field("url", &self.url())
+            .field("url", &crate::redact::redact(self.url()))
             .field("ready_state", &self.ready_state())
             .finish()
     }

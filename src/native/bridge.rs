@@ -15,6 +15,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub(crate) struct Bridge<S> {
     inner: S,
     waker: Waker,
+    /// The last write would have blocked: the peer is not reading what was sent.
+    write_blocked: bool,
 }
 
 impl<S> Bridge<S> {
@@ -22,6 +24,7 @@ impl<S> Bridge<S> {
         Bridge {
             inner,
             waker: Waker::noop().clone(),
+            write_blocked: false,
         }
     }
 
@@ -30,6 +33,13 @@ impl<S> Bridge<S> {
         if !self.waker.will_wake(waker) {
             self.waker = waker.clone();
         }
+    }
+}
+
+impl<S> Bridge<S> {
+    /// True while the OS refuses more bytes (the last write would have blocked).
+    pub(crate) fn write_blocked(&self) -> bool {
+        self.write_blocked
     }
 }
 
@@ -52,7 +62,9 @@ impl<S: AsyncRead + Unpin> Read for Bridge<S> {
 impl<S: AsyncWrite + Unpin> Write for Bridge<S> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut cx = Context::from_waker(&self.waker);
-        would_block(Pin::new(&mut self.inner).poll_write(&mut cx, data))
+        let poll = Pin::new(&mut self.inner).poll_write(&mut cx, data);
+        self.write_blocked = poll.is_pending();
+        would_block(poll)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -3,8 +3,13 @@
 //! writes every queued message and flushes once per batch, always keeps reading (pings are
 //! answered and closes seen while the user sends nothing), runs the close timers, and reports
 //! what happened to the dispatcher, holding the dispatcher's turn for the whole poll.
+//!
+//! Whatever the peer does, the task ends within a bound: a failure asked for by the handle
+//! (`Command::Fail`: close while CONNECTING, a full send buffer) jumps the queue and cuts TCP
+//! at once; `close()` starts the close timer when it is called, not when the Close frame gets
+//! written; a peer that floods pings without reading the replies is failed. The `EndGuard` is
+//! made before the task is spawned, so even a task that never runs reports its end.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -21,6 +26,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::handshake::{self, Stream};
 use super::queue::Queue;
+use super::turns::Ticket;
 use super::url::Target;
 use crate::dispatch::{BurstCache, Happening, Shared};
 use crate::error::ErrorCause;
@@ -48,36 +54,24 @@ pub(crate) enum Command {
     Fail(ErrorCause),
 }
 
-thread_local! {
-    /// While a connection task dispatches an event on this thread: the address of its command
-    /// queue and what that socket's listeners send meanwhile. Those sends skip the queue's
-    /// lock; the task takes them right after the dispatch, behind what the queue holds.
-    static OUTBOX: RefCell<(usize, VecDeque<Command>)> = const { RefCell::new((0, VecDeque::new())) };
-}
-
-/// Takes `command` into this thread's outbox if `queue` is the one dispatching here, else
-/// gives it back.
-pub(crate) fn outbox_push(queue: &Arc<Queue<Command>>, command: Command) -> Option<Command> {
-    OUTBOX.with(|o| {
-        let mut o = o.borrow_mut();
-        if o.0 == Arc::as_ptr(queue) as usize {
-            o.1.push_back(command);
-            None
-        } else {
-            Some(command)
-        }
-    })
-}
-
 /// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
-/// shut down, or a panic), so no socket ever waits forever for its close event.
-struct EndGuard {
+/// shut down, or a panic, or it was dropped before it first ran), so no socket ever waits
+/// forever for its close event.
+pub(crate) struct EndGuard {
     shared: Arc<Shared>,
     commands: Arc<Queue<Command>>,
     done: bool,
 }
 
 impl EndGuard {
+    pub(crate) fn new(shared: Arc<Shared>, commands: Arc<Queue<Command>>) -> Self {
+        EndGuard {
+            shared,
+            commands,
+            done: false,
+        }
+    }
+
     fn fail(&mut self, cause: ErrorCause) {
         self.done = true;
         self.shared.emit(Happening::Error(cause));
@@ -100,18 +94,14 @@ impl Drop for EndGuard {
     }
 }
 
-pub(crate) async fn run(
-    shared: Arc<Shared>,
-    target: Target,
-    options: Options,
-    commands: Arc<Queue<Command>>,
-) {
-    let mut guard = EndGuard {
-        shared: shared.clone(),
-        commands: commands.clone(),
-        done: false,
-    };
-    let connect = handshake::connect(&target, &options);
+/// Pings read while the OS refuses our writes, past which the peer is failed: each one queues
+/// a Pong (at most 131 bytes) that cannot leave, so this bounds that memory (~134 KB).
+const PING_FLOOD_LIMIT: u32 = 1024;
+
+pub(crate) async fn run(mut guard: EndGuard, target: Target, options: Options, turn: Option<Ticket>) {
+    let shared = guard.shared.clone();
+    let commands = guard.commands.clone();
+    let connect = handshake::connect(&target, &options, turn);
     let (stream, protocol) = tokio::select! {
         result = connect => match result {
             Ok(connected) => connected,
@@ -135,6 +125,7 @@ pub(crate) async fn run(
         close_sent: false,
         close_received: None,
         timer: None,
+        pings_unsent: 0,
         blocked: false,
         burst: false,
         cache: BurstCache::default(),
@@ -153,6 +144,11 @@ pub(crate) async fn run(
             })
         }
         End::Lost => guard.close(CloseEvent::abnormal()),
+        End::Abort(cause) => {
+            // Drop TCP now (before listeners run), with what is queued.
+            drop(session);
+            guard.fail(cause)
+        }
         End::Fail(cause, code) => {
             // Send our Close (or flush the one tungstenite queued), briefly, then drop TCP.
             let mut frame = code.map(|code| CloseFrame {
@@ -166,16 +162,12 @@ pub(crate) async fn run(
     }
 }
 
-/// Waits until the handle asks to fail the connection; pends forever once every handle is
-/// gone (a socket with listeners lives on).
+/// Waits until the handle asks to fail the connection (close while CONNECTING, or the last
+/// handle dropped then); pends forever otherwise (a socket with listeners lives on).
 async fn wait_for_fail(commands: &Queue<Command>) -> ErrorCause {
-    let mut buffer = VecDeque::new();
     loop {
-        match commands.next(&mut buffer).await {
-            Some(Command::Fail(cause)) => return cause,
-            Some(Command::Close(_)) => return ErrorCause::ClosedBeforeOpen,
-            Some(Command::Send(_)) => {}
-            None => std::future::pending().await,
+        if let Command::Fail(cause) = poll_fn(|cx| commands.poll_urgent(cx)).await {
+            return cause;
         }
     }
 }
@@ -187,6 +179,8 @@ enum End {
     Lost,
     /// The connection is failed: error, then close 1006; send this Close code first.
     Fail(ErrorCause, Option<u16>),
+    /// The handle failed the connection: drop TCP at once, then error and close 1006.
+    Abort(ErrorCause),
 }
 
 struct Session<'a> {
@@ -203,30 +197,15 @@ struct Session<'a> {
     close_sent: bool,
     /// The first Close frame received: code (1005 for none) and reason.
     close_received: Option<(u16, String)>,
-    /// Close timeout after our Close, or linger after both Close frames.
+    /// Close timeout from `close()`, or linger after both Close frames.
     timer: Option<Pin<Box<Sleep>>>,
+    /// Pings read since the OS last took our bytes (their Pongs wait in tungstenite).
+    pings_unsent: u32,
     /// A write would have blocked (tungstenite kept the frame): flush before writing more.
     blocked: bool,
     /// This poll holds the dispatcher's turn (`Shared::begin_burst`).
     burst: bool,
     cache: BurstCache,
-}
-
-/// Makes this thread's outbox take the sends to one queue until dropped (at the end of a
-/// poll, even if it unwinds, so no later send on this thread goes to a finished task).
-struct OutboxOwner;
-
-impl OutboxOwner {
-    fn set(queue: &Arc<Queue<Command>>) -> Self {
-        OUTBOX.with(|o| o.borrow_mut().0 = Arc::as_ptr(queue) as usize);
-        OutboxOwner
-    }
-}
-
-impl Drop for OutboxOwner {
-    fn drop(&mut self) {
-        let _ = OUTBOX.try_with(|o| o.borrow_mut().0 = 0);
-    }
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
@@ -245,18 +224,24 @@ fn would_block(error: &WsError) -> bool {
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        if let Some(Command::Fail(cause)) = self.commands.take_urgent() {
+            return Poll::Ready(End::Abort(cause));
+        }
         self.ws.get_mut().set_waker(cx.waker());
         self.commands.set_active(true);
-        // While this task runs, sends from the listeners it dispatches go to the outbox.
-        let owner = OutboxOwner::set(&self.commands);
+        if self.timer.is_none() && self.commands.is_flagged() {
+            // close() was called: the close timeout runs from now, even while data queued
+            // ahead of the Close frame cannot be written.
+            self.timer = Some(Box::pin(sleep(self.close_timeout)));
+        }
         let shared = self.shared;
-        let burst = shared.begin_burst().then_some(EndBurst(shared));
+        // The turn is given back only by the poll that took it.
+        let burst = shared.begin_burst().then(|| EndBurst(shared));
         self.burst = burst.is_some();
         let result = self.work(cx);
         self.burst = false;
         drop(burst);
         self.cache.end();
-        drop(owner);
         self.take_commands();
         if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
             // A burst is over: an idle socket keeps no large buffer.
@@ -406,9 +391,12 @@ impl Session<'_> {
                     self.write(WsMessage::Close(frame))?;
                     self.close_sent = true;
                     self.need_flush = true;
-                    self.timer = Some(Box::pin(sleep(self.close_timeout)));
+                    if self.timer.is_none() {
+                        self.timer = Some(Box::pin(sleep(self.close_timeout)));
+                    }
                 }
-                Command::Fail(cause) => return Err(End::Fail(cause, None)),
+                // Failures come through `push_urgent`; one in the queue is handled the same.
+                Command::Fail(cause) => return Err(End::Abort(cause)),
             }
         }
         Ok(true)
@@ -448,8 +436,19 @@ impl Session<'_> {
                     self.emit_message(MessageData::Text(text));
                 }
                 WsMessage::Binary(b) => self.emit_message(MessageData::Binary(b)),
-                // tungstenite queued the Pong; make sure it is flushed.
-                WsMessage::Ping(_) => self.need_flush = true,
+                // tungstenite queued the Pong; make sure it is flushed. A peer that keeps
+                // pinging while it reads nothing would grow that queue without end.
+                WsMessage::Ping(_) => {
+                    self.need_flush = true;
+                    if self.ws.get_ref().write_blocked() {
+                        self.pings_unsent += 1;
+                        if self.pings_unsent > PING_FLOOD_LIMIT {
+                            return Poll::Ready(Some(End::Abort(ErrorCause::PingFlood)));
+                        }
+                    } else {
+                        self.pings_unsent = 0;
+                    }
+                }
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
                 WsMessage::Close(frame) => {
                     if let Some(end) = self.on_close_frame(frame) {
@@ -469,21 +468,11 @@ impl Session<'_> {
         }
     }
 
-    /// Moves new commands to `pending`: the queue's first (whatever reached it before the
-    /// listeners' sends goes first), then this thread's outbox.
+    /// Moves new commands to `pending`, in the order they were pushed.
     fn take_commands(&mut self) {
         if self.commands_open {
             self.commands.try_take(&mut self.pending);
         }
-        OUTBOX.with(|o| {
-            let mut o = o.borrow_mut();
-            if self.pending.is_empty() {
-                // The usual case: take the outbox's buffer as a whole, give it an empty one.
-                std::mem::swap(&mut self.pending, &mut o.1);
-            } else if !o.1.is_empty() {
-                self.pending.extend(o.1.drain(..));
-            }
-        });
     }
 
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {

@@ -17,6 +17,7 @@ use tokio_tungstenite::MaybeTlsStream;
 use super::bridge::Bridge;
 use super::read_buffer::GrowingReads;
 use super::tls;
+use super::turns::Ticket;
 use super::url::{is_blocked_port, Target};
 use crate::error::ErrorCause;
 use crate::options::Options;
@@ -26,19 +27,25 @@ pub(crate) type Stream = WebSocket<Bridge<GrowingReads<MaybeTlsStream<TcpStream>
 
 /// The largest handshake response accepted.
 const MAX_RESPONSE_HEAD: usize = 64 * 1024;
+/// The most response headers accepted (tungstenite's limit).
+const MAX_RESPONSE_HEADERS: usize = 124;
 /// Initial read buffer of an idle connection; tungstenite grows it for larger frames.
 const READ_BUFFER: usize = 4 * 1024;
 
 /// Connects and upgrades; returns the stream and the selected subprotocol. The handshake
 /// timeout bounds the DNS lookup and each connection attempt, not the time spent waiting for
-/// the address's turn (one CONNECTING connection per address), so opening many sockets to one
-/// server does not make the last ones time out.
+/// the server's turn (`turn`, taken in creation order, and one CONNECTING connection per
+/// address), so opening many sockets to one server does not make the last ones time out.
 pub(crate) async fn connect(
     target: &Target,
     options: &Options,
+    turn: Option<Ticket>,
 ) -> Result<(Stream, String), ErrorCause> {
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
+    }
+    if let Some(ticket) = &turn {
+        ticket.turn().await;
     }
     let limit = options.handshake_timeout;
     let addrs = tokio::time::timeout(limit, resolve(target))
@@ -110,7 +117,9 @@ async fn upgrade(
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
         .max_message_size(options.max_message_size)
-        .max_frame_size(options.max_frame_size);
+        // No frame may be larger than a message: without a frame limit, the message limit
+        // bounds what a frame header can make tungstenite allocate.
+        .max_frame_size(options.max_frame_size.or(options.max_message_size));
     let stream = Bridge::new(GrowingReads::new(stream));
     let ws = WebSocket::from_partially_read(stream, rest, Role::Client, Some(config));
     Ok((ws, protocol))
@@ -160,7 +169,12 @@ fn request(target: &Target, options: &Options, key: &str) -> String {
             options.protocols.join(", ")
         ));
     }
-    if let Some(auth) = &target.authorization {
+    // One Authorization header: the caller's own wins over the URL's credentials.
+    let own_authorization = options
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+    if let (Some(auth), false) = (&target.authorization, own_authorization) {
         r.push_str(&format!("Authorization: {auth}\r\n"));
     }
     for (name, value) in &options.headers {
@@ -177,7 +191,8 @@ fn check_response(
     key: &str,
     requested: &[String],
 ) -> Result<Option<(usize, String)>, ErrorCause> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
+    // As many headers as tungstenite's own client accepts.
+    let mut headers = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     let len = match response.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,

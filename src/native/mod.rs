@@ -7,6 +7,7 @@ mod queue;
 mod read_buffer;
 mod runtime;
 mod tls;
+mod turns;
 mod url;
 
 use std::sync::atomic::Ordering;
@@ -66,15 +67,16 @@ impl Connection {
             if shared.buffered_amount.load(Ordering::Acquire) + len > max {
                 // The standard's "flag as full, then close the connection": error, close 1006.
                 if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                    self.push(Command::Fail(ErrorCause::SendBufferFull));
+                    self.commands.push_urgent(Command::Fail(ErrorCause::SendBufferFull));
                 }
                 return Ok(());
             }
         }
         shared.buffered_amount.fetch_add(len, Ordering::AcqRel);
         if state == ReadyState::Open {
+            // One queue for every thread and listener: sends leave in the order of the calls.
             // If the task has ended the socket is closing or closed: the data is discarded.
-            self.push(Command::Send(message));
+            self.commands.push(Command::Send(message));
         }
         Ok(())
     }
@@ -90,14 +92,15 @@ impl Connection {
             match shared.ready_state() {
                 ReadyState::Connecting => {
                     if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
-                        self.push(Command::Fail(ErrorCause::ClosedBeforeOpen));
+                        self.commands
+                            .push_urgent(Command::Fail(ErrorCause::ClosedBeforeOpen));
                         return Ok(());
                     }
                 }
                 ReadyState::Open => {
                     if shared.transition(ReadyState::Open, ReadyState::Closing) {
                         let frame = frame.map(|(code, reason)| (code, reason.to_owned()));
-                        self.push(Command::Close(frame));
+                        self.start_closing(frame);
                         return Ok(());
                     }
                 }
@@ -110,18 +113,19 @@ impl Connection {
     /// it is closed (OPEN) or abandoned (CONNECTING).
     pub(crate) fn release(&self, shared: &Shared) {
         match shared.ready_state() {
-            ReadyState::Open => self.push(Command::Close(None)),
-            ReadyState::Connecting => self.push(Command::Fail(ErrorCause::ClosedBeforeOpen)),
+            ReadyState::Open => self.start_closing(None),
+            ReadyState::Connecting => self
+                .commands
+                .push_urgent(Command::Fail(ErrorCause::ClosedBeforeOpen)),
             ReadyState::Closing | ReadyState::Closed => {}
         }
     }
 
-    /// Queues a command; from a listener that this socket's task is running, through the
-    /// task's outbox (no lock), so that the order of calls is kept either way.
-    fn push(&self, command: Command) {
-        if let Some(command) = connection::outbox_push(&self.commands, command) {
-            self.commands.push(command);
-        }
+    /// Queues the Close frame behind the data sent before it, and starts the close timeout
+    /// now (the task sees the flag at once, even while it cannot write).
+    fn start_closing(&self, frame: Option<(u16, String)>) {
+        self.commands.push(Command::Close(frame));
+        self.commands.flag();
     }
 }
 
@@ -136,12 +140,14 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
         options.max_buffered_amount,
     ));
     let queue = Arc::new(Queue::new());
-    runtime::handle().spawn(connection::run(
-        shared.clone(),
-        target,
-        options,
-        queue.clone(),
-    ));
+    // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
+    // shuts down before the task first runs), dropping the guard still ends the socket.
+    let guard = connection::EndGuard::new(shared.clone(), queue.clone());
+    // The place in the server's line is taken now, so handshakes go in creation order.
+    let turn = options
+        .serialize_handshakes
+        .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port)));
+    runtime::handle().spawn(connection::run(guard, target, options, turn));
     Ok((shared, Connection { commands: queue }))
 }
 

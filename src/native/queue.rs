@@ -23,6 +23,11 @@ pub(crate) struct Queue<T> {
     closed: AtomicBool,
     /// The receiving side is gone: pushes are dropped.
     stopped: AtomicBool,
+    /// An item that goes ahead of everything queued (the first one pushed wins).
+    urgent: Mutex<Option<T>>,
+    has_urgent: AtomicBool,
+    /// A flag the consumer reads at every wake-up, whatever is queued ahead.
+    flagged: AtomicBool,
 }
 
 impl<T> Queue<T> {
@@ -34,7 +39,59 @@ impl<T> Queue<T> {
             active: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
+            urgent: Mutex::new(None),
+            has_urgent: AtomicBool::new(false),
+            flagged: AtomicBool::new(false),
         }
+    }
+
+    /// Puts `item` ahead of everything queued, and wakes the consumer. Only the first urgent
+    /// item counts; later ones are dropped.
+    pub(crate) fn push_urgent(&self, item: T) {
+        if self.stopped.load(Ordering::Acquire) {
+            return;
+        }
+        {
+            let mut urgent = lock(&self.urgent);
+            if urgent.is_some() || self.has_urgent.load(Ordering::SeqCst) {
+                return;
+            }
+            *urgent = Some(item);
+            self.has_urgent.store(true, Ordering::SeqCst);
+        }
+        self.waker.wake();
+    }
+
+    /// The urgent item, if one was pushed (once).
+    pub(crate) fn take_urgent(&self) -> Option<T> {
+        if !self.has_urgent.load(Ordering::SeqCst) {
+            return None;
+        }
+        lock(&self.urgent).take()
+    }
+
+    fn urgent_pending(&self) -> bool {
+        self.has_urgent.load(Ordering::SeqCst) && lock(&self.urgent).is_some()
+    }
+
+    /// Like `take_urgent`, but registers for a wake-up when there is none.
+    pub(crate) fn poll_urgent(&self, cx: &mut Context<'_>) -> Poll<T> {
+        self.waker.register(cx.waker());
+        match self.take_urgent() {
+            Some(item) => Poll::Ready(item),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Sets the flag and wakes the consumer.
+    pub(crate) fn flag(&self) {
+        self.flagged.store(true, Ordering::SeqCst);
+        self.waker.wake();
+    }
+
+    /// Whether `flag` was called.
+    pub(crate) fn is_flagged(&self) -> bool {
+        self.flagged.load(Ordering::SeqCst)
     }
 
     pub(crate) fn push(&self, item: T) {
@@ -94,7 +151,7 @@ impl<T> Queue<T> {
     /// the queue is closed and empty; `Ready(false)` when items were taken.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
         self.waker.register(cx.waker());
-        if self.try_take(out) {
+        if self.try_take(out) || self.urgent_pending() {
             return Poll::Ready(false);
         }
         if self.closed.load(Ordering::SeqCst) {
@@ -104,6 +161,7 @@ impl<T> Queue<T> {
     }
 
     /// Waits for the next item; `None` once the queue is closed and empty.
+    #[cfg(test)]
     pub(crate) async fn next(&self, buffer: &mut VecDeque<T>) -> Option<T> {
         loop {
             if let Some(item) = buffer.pop_front() {

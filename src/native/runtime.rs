@@ -29,16 +29,37 @@ fn background() -> &'static Handle {
     })
 }
 
-/// Runs a blocking wait. On a multi-thread runtime's worker it uses `block_in_place`; on a
-/// current-thread runtime it refuses, since the socket's own task could never run.
+/// Runs a blocking wait. It refuses (`InvalidStateError`) where it could never return: inside
+/// a listener (the events it waits for come after the listener returns), on a thread that
+/// runs a current-thread runtime or a `LocalSet` (the socket's task may need that thread). On
+/// a multi-thread runtime's worker it uses `block_in_place`.
 pub(crate) fn block_on_completion<T>(wait: impl FnOnce() -> T) -> Result<T, Error> {
+    let refuse = |where_: &str| {
+        Err(Error::InvalidStateError(crate::error::message(&[
+            "a blocking wait ",
+            where_,
+            " would never return; use opened().await / closed().await",
+        ])))
+    };
+    if crate::listeners::in_listener() {
+        return refuse("inside a listener");
+    }
     match Handle::try_current().map(|h| h.runtime_flavor()) {
         Err(_) => Ok(wait()),
-        Ok(RuntimeFlavor::MultiThread) => Ok(tokio::task::block_in_place(wait)),
-        Ok(_) => Err(Error::InvalidStateError(
-            "a blocking wait on a thread that runs a single-threaded async runtime would never \
-             return; use opened().await / closed().await"
-                .into(),
-        )),
+        Ok(RuntimeFlavor::MultiThread) => {
+            // tokio forbids block_in_place inside a `LocalSet` (it panics before calling
+            // `wait`) and offers no way to ask first.
+            let mut wait = Some(wait);
+            let run = std::panic::AssertUnwindSafe(|| {
+                tokio::task::block_in_place(|| wait.take().map(|w| w()))
+            });
+            match std::panic::catch_unwind(run) {
+                Ok(Some(value)) => Ok(value),
+                Ok(None) => refuse("in a LocalSet"),
+                Err(_) if wait.is_some() => refuse("in a LocalSet"),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(_) => refuse("on a thread that runs a single-threaded async runtime"),
     }
 }

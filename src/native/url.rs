@@ -30,7 +30,10 @@ pub(crate) struct Target {
 /// Parses an absolute URL. Natively there is no API base URL, so a relative URL is a
 /// `SyntaxError` (catalog §13, C-06).
 pub(crate) fn parse(input: &str) -> Result<Target, Error> {
-    let invalid = || Error::SyntaxError(format!("{CONSTRUCT}: The URL '{input}' is invalid."));
+    let invalid = || {
+        let shown = crate::redact::redact(input);
+        Error::SyntaxError(format!("{CONSTRUCT}: The URL '{shown}' is invalid."))
+    };
     let mut url = url::Url::parse(input).map_err(|_| invalid())?;
     let mapped = match url.scheme() {
         "http" => Some("ws"),
