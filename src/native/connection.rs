@@ -98,7 +98,12 @@ impl Drop for EndGuard {
 /// a Pong (at most 131 bytes) that cannot leave, so this bounds that memory (~134 KB).
 const PING_FLOOD_LIMIT: u32 = 1024;
 
-pub(crate) async fn run(mut guard: EndGuard, target: Target, options: Options, turn: Option<Ticket>) {
+pub(crate) async fn run(
+    mut guard: EndGuard,
+    target: Target,
+    options: Options,
+    turn: Option<Ticket>,
+) {
     let shared = guard.shared.clone();
     let commands = guard.commands.clone();
     let connect = handshake::connect(&target, &options, turn);

@@ -67,7 +67,8 @@ impl Connection {
             if shared.buffered_amount.load(Ordering::Acquire) + len > max {
                 // The standard's "flag as full, then close the connection": error, close 1006.
                 if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                    self.commands.push_urgent(Command::Fail(ErrorCause::SendBufferFull));
+                    self.commands
+                        .push_urgent(Command::Fail(ErrorCause::SendBufferFull));
                 }
                 return Ok(());
             }

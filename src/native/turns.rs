@@ -126,6 +126,9 @@ mod tests {
         drop(a);
         assert!(ready(&c));
         drop(c);
-        assert!(!lines().lines.contains_key(&key()), "an empty line is removed");
+        assert!(
+            !lines().lines.contains_key(&key()),
+            "an empty line is removed"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod attributes;
 mod binary;
 mod close;
 mod constructor;
+mod contract;
 mod events;
 mod framing;
 mod handshake;
