@@ -26,7 +26,7 @@ enum Mode {
     SlowReader,
     /// Reads everything, never answers the Close frame.
     NoCloseReply,
-    /// Sends one text message, then Close 1000 500 ms later, then reads until EOF.
+    /// Sends one text message, then Close 1000 500 ms later, then ends TCP.
     TextThenClose,
     /// Sends unmasked pings with 125-byte payloads, as fast as it can, and reads nothing.
     PingFlood,
@@ -86,6 +86,11 @@ impl Peer {
                     let _ = s.write_all(&frame(0x81, b"hello"));
                     std::thread::sleep(Duration::from_millis(500));
                     let _ = s.write_all(&frame(0x88, &1000u16.to_be_bytes()));
+                    // Read the client's Close echo, then end TCP: the close event follows at once.
+                    let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
+                    let _ = s.read(&mut [0u8; 64]);
+                    let _ = s.shutdown(std::net::Shutdown::Both);
+                    return;
                 }
                 Mode::PingFlood => {
                     let ping = frame(0x89, &[7u8; 125]);
