@@ -95,5 +95,8 @@ target/release/examples/autobahn_client "ws://127.0.0.1:$AUTOBAHN_PORT" isows
 autobahn_stop
 python3 "$autobahn/parse-report.py" "$AUTOBAHN_WORKDIR/reports/clients" --agent isows
 
+step "loom: the dispatcher and the command queue, every interleaving (scripts/loom.sh)"
+scripts/loom.sh
+
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast

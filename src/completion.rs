@@ -1,9 +1,9 @@
 //! A value that is set once and can be awaited or waited for: backs `opened()`/`closed()`
 //! and their blocking forms.
 
-use std::future::Future;
 #[cfg(not(target_arch = "wasm32"))]
-use std::sync::Condvar;
+use crate::sync::Condvar;
+use std::future::Future;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 #[cfg(not(target_arch = "wasm32"))]

@@ -19,7 +19,7 @@
 type Deque<T> = std::collections::VecDeque<T>;
 #[cfg(target_arch = "wasm32")]
 type Deque<T> = std::collections::LinkedList<T>;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::completion::Completion;
@@ -27,7 +27,11 @@ use crate::error::ErrorCause;
 use crate::event::{AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent};
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::lock::{Guard, Lock};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::sync::{AtomicU64, AtomicU8};
 use crate::websocket::ReadyState;
+#[cfg(target_arch = "wasm32")]
+use std::sync::atomic::{AtomicU64, AtomicU8};
 
 /// How many messages are held for a `message` listener that has not been registered yet.
 /// Later ones are dropped with a warning.
@@ -169,15 +173,22 @@ impl Shared {
 
     /// After a registry change (the generic part of `with_registry` kept small: it is
     /// compiled once per listener type).
+    ///
+    /// The release is queued under the same lock as the registration: were it queued after,
+    /// a thread finishing the close in between would drop every listener (the new one too)
+    /// before the held events reach it (found by the loom model below).
     fn registered(&self, mut q: Guard<'_, Queue>, added: Option<EventType>) {
-        let release = added.filter(|ty| {
-            q.ever_listened[ty.index()] = true;
-            !q.held[ty.index()].is_empty() || q.finished
-        });
-        drop(q);
-        if let Some(ty) = release {
-            self.enqueue(Item::Release(ty));
+        let Some(ty) = added else { return };
+        q.ever_listened[ty.index()] = true;
+        if q.held[ty.index()].is_empty() && !q.finished {
+            return;
         }
+        q.items.push_back(Item::Release(ty));
+        if std::mem::replace(&mut q.running, true) {
+            return; // the thread that has the turn delivers it
+        }
+        drop(q);
+        self.run(false);
     }
 
     /// True if any listener or `on*` slot is registered.
@@ -399,4 +410,99 @@ fn hold(q: &mut Queue, event: AnyEvent) {
         return;
     }
     held.push_back(Item::Deliver(event));
+}
+
+/// Model checks (`scripts/loom.sh`): every interleaving of the connection task (open, a
+/// burst with a message and the server's Close, then close), a late listener's thread whose
+/// registration releases the held message, and a third thread closing the socket. Whatever
+/// the interleaving, listeners never overlap, each event is delivered exactly once, open
+/// before close, and the held message reaches the late listener.
+#[cfg(all(test, isows_loom))]
+mod loom_model {
+    use super::*;
+    use crate::listeners::Callback;
+    use loom::sync::atomic::AtomicUsize;
+    use loom::sync::Mutex as LoomMutex;
+
+    #[derive(Default)]
+    struct Probe {
+        running: AtomicUsize,
+        log: LoomMutex<Vec<&'static str>>,
+    }
+
+    impl Probe {
+        fn listener(self: &Arc<Self>, name: &'static str) -> Callback {
+            let probe = self.clone();
+            Box::new(move |_| {
+                assert_eq!(
+                    probe.running.fetch_add(1, Ordering::SeqCst),
+                    0,
+                    "two listeners at once"
+                );
+                probe.log.lock().unwrap().push(name);
+                probe.running.fetch_sub(1, Ordering::SeqCst);
+            })
+        }
+    }
+
+    fn register(shared: &Shared, ty: EventType, callback: Callback) {
+        shared.with_registry(|r| (Some(ty), r.add(ty, callback, false)));
+    }
+
+    fn task(shared: &Shared) {
+        shared.emit(Happening::Open {
+            protocol: String::new(),
+            extensions: String::new(),
+        });
+        // One poll of the connection task: a message and the server's Close in a burst, if
+        // the turn is free (the guard is only made when it was taken).
+        let mut cache = BurstCache::default();
+        if shared.begin_burst() {
+            shared.emit_message_in_burst(MessageData::Text("m".into()), &mut cache);
+            shared.emit(Happening::Closing);
+            cache.end();
+            shared.end_burst();
+        } else {
+            shared.emit(Happening::Message(MessageData::Text("m".into())));
+            shared.emit(Happening::Closing);
+        }
+        shared.emit(Happening::Close(CloseEvent::abnormal()));
+    }
+
+    #[test]
+    fn loom_dispatch_is_serial_ordered_and_complete() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let shared = Arc::new(Shared::new("ws://h/".into(), "http://h".into(), None));
+            let probe = Arc::new(Probe::default());
+            register(&shared, EventType::Open, probe.listener("open"));
+            register(&shared, EventType::Close, probe.listener("close"));
+            let connection = {
+                let shared = shared.clone();
+                loom::thread::spawn(move || task(&shared))
+            };
+            let late = {
+                let (shared, probe) = (shared.clone(), probe.clone());
+                loom::thread::spawn(move || {
+                    register(&shared, EventType::Message, probe.listener("message"))
+                })
+            };
+            // The third thread: close() from OPEN, as the handle does. A message processed
+            // after that is dropped, as the standard says.
+            let closed = shared.transition(ReadyState::Open, ReadyState::Closing);
+            connection.join().unwrap();
+            late.join().unwrap();
+            let log = probe.log.lock().unwrap().clone();
+            let count = |n| log.iter().filter(|&&e| e == n).count();
+            assert_eq!((count("open"), count("close")), (1, 1), "{log:?}");
+            assert!(
+                count("message") == 1 || (closed && count("message") == 0),
+                "{log:?}"
+            );
+            let at = |n| log.iter().position(|&e| e == n).unwrap();
+            assert!(at("open") < at("close"), "{log:?}");
+            assert_eq!(shared.ready_state(), ReadyState::Closed);
+        });
+    }
 }

@@ -47,6 +47,8 @@ mod lock;
 mod message;
 mod options;
 mod redact;
+#[cfg(not(target_arch = "wasm32"))]
+mod sync;
 mod validate;
 mod websocket;
 

@@ -7,7 +7,12 @@
 //! call any method of the socket, add or remove listeners, or replace its own slot.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+
+#[cfg(not(target_arch = "wasm32"))]
+use crate::sync::AtomicBool;
+#[cfg(target_arch = "wasm32")]
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::event::{AnyEvent, EventType};

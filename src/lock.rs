@@ -8,16 +8,19 @@
 /// A value behind the platform's lock.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
-pub(crate) struct Lock<T>(std::sync::Mutex<T>);
+pub(crate) struct Lock<T>(Mutex<T>);
+
+#[cfg(not(target_arch = "wasm32"))]
+use crate::sync::{Mutex, MutexGuard};
 
 /// What [`Lock::lock`] returns.
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) type Guard<'a, T> = std::sync::MutexGuard<'a, T>;
+pub(crate) type Guard<'a, T> = MutexGuard<'a, T>;
 
 #[cfg(not(target_arch = "wasm32"))]
 impl<T> Lock<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Lock(std::sync::Mutex::new(value))
+    pub(crate) fn new(value: T) -> Self {
+        Lock(Mutex::new(value))
     }
 
     /// Locks; a poisoned lock (a panic while held, which the core never does across user
@@ -34,7 +37,7 @@ impl<T> Lock<T> {
 
 /// Locks a `Mutex` of the native backend, as [`Lock::lock`] does.
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

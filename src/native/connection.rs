@@ -234,7 +234,7 @@ impl Session<'_> {
         }
         self.ws.get_mut().set_waker(cx.waker());
         self.commands.set_active(true);
-        if self.timer.is_none() && self.commands.is_flagged() {
+        if self.commands.take_flag() && self.timer.is_none() {
             // close() was called: the close timeout runs from now, even while data queued
             // ahead of the Close frame cannot be written.
             self.timer = Some(Box::pin(sleep(self.close_timeout)));

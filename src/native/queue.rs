@@ -4,11 +4,22 @@
 //! does not wake it, since the task looks at the queue again before it sleeps.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
+#[cfg(not(isows_loom))]
 use futures_util::task::AtomicWaker;
+#[cfg(isows_loom)]
+use loom::future::AtomicWaker;
+
+use crate::sync::{AtomicBool, Mutex};
+
+fn register(waker: &AtomicWaker, cx: &Context<'_>) {
+    #[cfg(not(isows_loom))]
+    waker.register(cx.waker());
+    #[cfg(isows_loom)]
+    waker.register_by_ref(cx.waker());
+}
 
 use crate::lock::lock;
 
@@ -76,7 +87,7 @@ impl<T> Queue<T> {
 
     /// Like `take_urgent`, but registers for a wake-up when there is none.
     pub(crate) fn poll_urgent(&self, cx: &mut Context<'_>) -> Poll<T> {
-        self.waker.register(cx.waker());
+        register(&self.waker, cx);
         match self.take_urgent() {
             Some(item) => Poll::Ready(item),
             None => Poll::Pending,
@@ -89,9 +100,9 @@ impl<T> Queue<T> {
         self.waker.wake();
     }
 
-    /// Whether `flag` was called.
-    pub(crate) fn is_flagged(&self) -> bool {
-        self.flagged.load(Ordering::SeqCst)
+    /// Whether `flag` was called since the last call of this (one answer per `flag`).
+    pub(crate) fn take_flag(&self) -> bool {
+        self.flagged.load(Ordering::SeqCst) && self.flagged.swap(false, Ordering::SeqCst)
     }
 
     pub(crate) fn push(&self, item: T) {
@@ -150,8 +161,8 @@ impl<T> Queue<T> {
     /// Like `try_take`, but registers for a wake-up when there is nothing. `Ready(true)` once
     /// the queue is closed and empty; `Ready(false)` when items were taken.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
-        self.waker.register(cx.waker());
-        if self.try_take(out) || self.urgent_pending() {
+        register(&self.waker, cx);
+        if self.try_take(out) || self.urgent_pending() || self.flagged.load(Ordering::SeqCst) {
             return Poll::Ready(false);
         }
         if self.closed.load(Ordering::SeqCst) {
@@ -202,5 +213,67 @@ mod tests {
         }
         assert_eq!(expected, 100_000);
         producer.join().unwrap();
+    }
+}
+
+/// Model checks (`scripts/loom.sh`): the connection task's poll (take, then register for a
+/// wake-up and look again) against two producers (sends in order; a send, then a failure that
+/// jumps the queue and the close flag). No wake-up is lost (loom reports a deadlock
+/// otherwise), each producer's items arrive in its order, and the urgent item and the flag
+/// are seen.
+#[cfg(all(test, isows_loom))]
+mod loom_model {
+    use super::*;
+    use loom::sync::Arc;
+    use std::future::poll_fn;
+
+    #[test]
+    fn loom_no_wakeup_is_lost_and_order_is_kept() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let q = Arc::new(Queue::<u32>::new());
+            let p1 = {
+                let q = q.clone();
+                loom::thread::spawn(move || {
+                    q.push(1);
+                    q.push(2);
+                })
+            };
+            let p2 = {
+                let q = q.clone();
+                loom::thread::spawn(move || {
+                    q.push(3);
+                    q.push_urgent(99);
+                    q.flag();
+                })
+            };
+            let mut received = Vec::new();
+            let mut urgent = None;
+            let mut flagged = false;
+            let mut pending = VecDeque::new();
+            loom::future::block_on(poll_fn(|cx| loop {
+                if urgent.is_none() {
+                    urgent = q.take_urgent();
+                }
+                q.set_active(true);
+                q.try_take(&mut pending);
+                received.extend(pending.drain(..));
+                q.set_active(false);
+                flagged |= q.take_flag();
+                if received.len() == 3 && urgent.is_some() && flagged {
+                    return Poll::Ready(());
+                }
+                match q.poll_take(cx, &mut pending) {
+                    Poll::Ready(_) => received.extend(pending.drain(..)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }));
+            p1.join().unwrap();
+            p2.join().unwrap();
+            let pos = |v| received.iter().position(|&x| x == v).unwrap();
+            assert!(pos(1) < pos(2), "{received:?}");
+            assert_eq!(urgent, Some(99));
+        });
     }
 }

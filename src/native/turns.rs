@@ -13,8 +13,6 @@ use std::future::poll_fn;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
-use crate::lock::lock;
-
 struct Place {
     id: u64,
     waker: Option<Waker>,
@@ -30,7 +28,11 @@ struct Lines {
 
 fn lines() -> MutexGuard<'static, Lines> {
     static LINES: OnceLock<Mutex<Lines>> = OnceLock::new();
-    lock(LINES.get_or_init(Default::default))
+    // std's Mutex even in loom builds: a static needs a `const` constructor.
+    LINES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 /// A place in the line of one server; leaves the line when dropped.

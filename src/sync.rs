@@ -1,0 +1,15 @@
+//! The synchronisation types of the portable core and the command queue: std's, or loom's
+//! when the crate is built with `--cfg isows_loom` to model-check the dispatcher and the
+//! command queue over every interleaving (`scripts/loom.sh`).
+
+#[cfg(not(isows_loom))]
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(isows_loom)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    Condvar, Mutex, MutexGuard,
+};
