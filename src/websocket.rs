@@ -759,7 +759,30 @@ impl WebSocketBuilder {
     /// assert_eq!(err.name(), "SyntaxError");
     /// ```
     pub fn connect(self) -> Result<WebSocket, Error> {
-        let (shared, conn) = backend::connect(self.options)?;
+        let (shared, conn) = backend::connect(self.options, None)?;
+        Ok(WebSocket::from_parts(shared, conn))
+    }
+
+    /// Like [`connect`](Self::connect), over a stream you opened yourself (native only): a
+    /// Unix socket, an in-memory duplex, a tunnel. The URL still gives the `Host`, the
+    /// resource and the origin, and `wss://` still runs TLS (over your stream); every check of
+    /// the handshake and after is kept. No DNS lookup, no connection of isows' own, and no
+    /// wait for other handshakes to the same server.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), isows::Error> {
+    /// let (client, _server) = tokio::io::duplex(4096);
+    /// let ws = isows::WebSocket::builder("ws://in-memory/").connect_with_stream(client)?;
+    /// assert_eq!(ws.ready_state(), isows::WebSocket::CONNECTING);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn connect_with_stream<S>(self, stream: S) -> Result<WebSocket, Error>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (shared, conn) = backend::connect(self.options, Some(Box::new(stream)))?;
         Ok(WebSocket::from_parts(shared, conn))
     }
 }

@@ -98,15 +98,28 @@ impl Drop for EndGuard {
 /// a Pong (at most 131 bytes) that cannot leave, so this bounds that memory (~134 KB).
 const PING_FLOOD_LIMIT: u32 = 1024;
 
+/// What the connection runs over.
+pub(crate) enum Transport {
+    /// DNS, TCP and TLS of its own, after its turn (None: `serialize_handshakes(false)`).
+    Network(Option<Ticket>),
+    /// A stream the caller opened.
+    Given(handshake::BoxIo),
+}
+
 pub(crate) async fn run(
     mut guard: EndGuard,
     target: Target,
     options: Options,
-    turn: Option<Ticket>,
+    transport: Transport,
 ) {
     let shared = guard.shared.clone();
     let commands = guard.commands.clone();
-    let connect = handshake::connect(&target, &options, turn);
+    let connect = async {
+        match transport {
+            Transport::Network(turn) => handshake::connect(&target, &options, turn).await,
+            Transport::Given(stream) => handshake::connect_over(stream, &target, &options).await,
+        }
+    };
     let (stream, protocol) = tokio::select! {
         result = connect => match result {
             Ok(connected) => connected,

@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex as AsyncMutex;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
-use tokio_tungstenite::MaybeTlsStream;
 
 use super::bridge::Bridge;
 use super::read_buffer::GrowingReads;
@@ -22,8 +21,15 @@ use super::url::{is_blocked_port, Target};
 use crate::error::ErrorCause;
 use crate::options::Options;
 
+/// A byte stream a connection runs over: TCP, TLS over TCP, or one the caller gave
+/// (`WebSocketBuilder::connect_with_stream`). One indirect call per read or write, beside a
+/// system call.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+pub(crate) type BoxIo = Box<dyn Io>;
+
 /// tungstenite's sync core over the socket (the connection task polls it through `Bridge`).
-pub(crate) type Stream = WebSocket<Bridge<GrowingReads<MaybeTlsStream<TcpStream>>>>;
+pub(crate) type Stream = WebSocket<Bridge<GrowingReads<BoxIo>>>;
 
 /// The largest handshake response accepted.
 const MAX_RESPONSE_HEAD: usize = 64 * 1024;
@@ -69,6 +75,26 @@ pub(crate) async fn connect(
     })
 }
 
+/// The handshake over a stream the caller gave: TLS first for `wss://`, then the HTTP
+/// upgrade, within the handshake timeout. No DNS, no turn: the caller chose the transport.
+pub(crate) async fn connect_over(
+    stream: BoxIo,
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, String), ErrorCause> {
+    let upgrade = async {
+        let stream = if target.secure {
+            tls::wrap(stream, &target.host, options).await?
+        } else {
+            stream
+        };
+        upgrade_over(stream, target, options).await
+    };
+    tokio::time::timeout(options.handshake_timeout, upgrade)
+        .await
+        .map_err(|_| ErrorCause::Timeout)?
+}
+
 /// TCP, TLS and the HTTP upgrade to one address.
 async fn upgrade(
     addr: SocketAddr,
@@ -79,11 +105,20 @@ async fn upgrade(
         .await
         .map_err(|e| ErrorCause::Connect(format!("{addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
-    let mut stream = if target.secure {
-        tls::wrap(tcp, &target.host, options).await?
+    let stream: BoxIo = if target.secure {
+        tls::wrap(Box::new(tcp), &target.host, options).await?
     } else {
-        MaybeTlsStream::Plain(tcp)
+        Box::new(tcp)
     };
+    upgrade_over(stream, target, options).await
+}
+
+/// The HTTP upgrade (RFC 6455 §4.1) over an open stream.
+async fn upgrade_over(
+    mut stream: BoxIo,
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, String), ErrorCause> {
     let key = generate_key();
     let request = request(target, options, &key);
     let io = |e: std::io::Error| ErrorCause::Handshake(e.to_string());

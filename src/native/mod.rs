@@ -130,8 +130,12 @@ impl Connection {
     }
 }
 
-/// Checks everything (URL, then protocols, then headers) and starts the connection task.
-pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
+/// Checks everything (URL, then protocols, then headers) and starts the connection task, over
+/// the network or over `stream`.
+pub(crate) fn connect(
+    options: Options,
+    stream: Option<handshake::BoxIo>,
+) -> Result<(Arc<Shared>, Connection), Error> {
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
@@ -145,10 +149,15 @@ pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Err
     // shuts down before the task first runs), dropping the guard still ends the socket.
     let guard = connection::EndGuard::new(shared.clone(), queue.clone());
     // The place in the server's line is taken now, so handshakes go in creation order.
-    let turn = options
-        .serialize_handshakes
-        .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port)));
-    runtime::handle().spawn(connection::run(guard, target, options, turn));
+    let transport = match stream {
+        Some(stream) => connection::Transport::Given(stream),
+        None => connection::Transport::Network(
+            options
+                .serialize_handshakes
+                .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port))),
+        ),
+    };
+    runtime::handle().spawn(connection::run(guard, target, options, transport));
     Ok((shared, Connection { commands: queue }))
 }
 

@@ -1,18 +1,12 @@
 //! `wss://`: TLS over the TCP stream with native-tls (the platform's TLS library).
 
-use tokio::net::TcpStream;
-use tokio_tungstenite::MaybeTlsStream;
-
+use super::handshake::BoxIo;
 use crate::error::ErrorCause;
 use crate::options::Options;
 
-/// Wraps `tcp` in TLS for `host`, with the builder's connector or root certificates.
+/// Wraps `tcp` (a TCP stream, or one the caller gave) in TLS for `host`, with the builder's connector or root certificates.
 #[cfg(feature = "native-tls")]
-pub(crate) async fn wrap(
-    tcp: TcpStream,
-    host: &str,
-    options: &Options,
-) -> Result<MaybeTlsStream<TcpStream>, ErrorCause> {
+pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<BoxIo, ErrorCause> {
     let connector = match &options.tls_connector {
         Some(c) => c.clone(),
         None => {
@@ -29,16 +23,16 @@ pub(crate) async fn wrap(
         .connect(host, tcp)
         .await
         .map_err(|e| ErrorCause::Tls(e.to_string()))?;
-    Ok(MaybeTlsStream::NativeTls(stream))
+    Ok(Box::new(stream))
 }
 
 /// Without the `native-tls` feature every `wss://` connection fails with a TLS cause.
 #[cfg(not(feature = "native-tls"))]
 pub(crate) async fn wrap(
-    _tcp: TcpStream,
+    _tcp: BoxIo,
     _host: &str,
     _options: &Options,
-) -> Result<MaybeTlsStream<TcpStream>, ErrorCause> {
+) -> Result<BoxIo, ErrorCause> {
     Err(ErrorCause::Tls(
         "isows was built without the native-tls feature".into(),
     ))

@@ -88,7 +88,10 @@ fn dom_error(e: JsValue) -> Error {
     }
 }
 
-pub(crate) fn connect(options: Options) -> Result<(Arc<Shared>, Connection), Error> {
+pub(crate) fn connect(
+    options: Options,
+    _stream: Option<std::convert::Infallible>,
+) -> Result<(Arc<Shared>, Connection), Error> {
     if let Some(name) = options.native_only.first() {
         return Err(Error::NotSupportedError(message(&[
             "the builder option '",

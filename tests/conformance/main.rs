@@ -20,3 +20,4 @@ mod send;
 mod setup;
 mod shared;
 mod tls;
+mod transport;
