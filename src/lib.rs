@@ -42,6 +42,9 @@ mod completion;
 mod dispatch;
 mod error;
 mod event;
+#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
+#[doc(hidden)]
+pub mod fuzz;
 mod listeners;
 mod lock;
 mod message;

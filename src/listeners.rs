@@ -57,6 +57,8 @@ pub(crate) struct Cell {
     slot: bool,
     once: bool,
     removed: AtomicBool,
+    /// Still counted by the registry (cleared, under the registry's lock, when removed).
+    listed: AtomicBool,
     /// Locked while the callback runs (only the dispatcher calls it, one event at a time).
     callback: Lock<Option<Callback>>,
 }
@@ -69,6 +71,7 @@ impl Cell {
             slot,
             once,
             removed: AtomicBool::new(false),
+            listed: AtomicBool::new(true),
             callback,
         })
     }
@@ -102,9 +105,16 @@ impl Cell {
 pub(crate) type Snapshot = Arc<Vec<Arc<Cell>>>;
 
 /// The listeners of one socket.
+///
+/// Each type's list is ordered by id (ids only grow; a slot replaced in place keeps its id),
+/// so a listener is found by binary search. Removal marks the cell and leaves it in the list
+/// (dispatch skips it); the list is compacted once half of it is removed. Removing each of
+/// n listeners thus costs O(log n) amortized, where shifting the list would make it O(n).
 #[derive(Default)]
 pub(crate) struct Registry {
     lists: [Snapshot; 4],
+    /// Per type, how many cells in the list are removed.
+    dead: [usize; 4],
     next_id: u64,
 }
 
@@ -117,19 +127,28 @@ impl Registry {
         ListenerId(id)
     }
 
+    /// The `on*` slot of a type's list, if set.
+    fn slot(list: &[Arc<Cell>]) -> Option<&Arc<Cell>> {
+        list.iter()
+            .find(|c| c.slot && c.listed.load(Ordering::Relaxed))
+    }
+
     /// Sets the `on*` slot: in place if it is set, else at the end. Returns what it replaced,
     /// to be dropped outside the lock.
     pub(crate) fn set_slot(&mut self, ty: EventType, callback: Callback) -> Option<Replaced> {
         let list = &mut self.lists[ty.index()];
-        if let Some(cell) = list.iter().find(|c| c.slot).cloned() {
+        if let Some(cell) = Self::slot(list).cloned() {
             if let Some(mut current) = cell.callback.try_lock() {
                 return current.replace(callback).map(Replaced::Callback);
             }
             // The slot's callback is running (it may be replacing itself): put a new cell in
             // its place; the running one is marked removed.
             let new = Cell::new(cell.id, true, false, callback);
-            let place = Arc::make_mut(list).iter_mut().find(|c| c.slot)?;
+            let place = Arc::make_mut(list)
+                .iter_mut()
+                .find(|c| c.slot && c.listed.load(Ordering::Relaxed))?;
             let old = std::mem::replace(place, new);
+            old.listed.store(false, Ordering::Relaxed);
             old.removed.store(true, Ordering::Release);
             return Some(Replaced::Cell(old));
         }
@@ -141,37 +160,40 @@ impl Registry {
 
     /// Empties the `on*` slot; it takes a new place when set again.
     pub(crate) fn clear_slot(&mut self, ty: EventType) -> Option<Arc<Cell>> {
-        let id = self.lists[ty.index()].iter().find(|c| c.slot)?.id;
+        let id = Self::slot(&self.lists[ty.index()])?.id;
         self.remove_cell(id)
+    }
+
+    /// Where the listed cell `id` is: its type's index and its position.
+    fn find(&self, id: u64) -> Option<(usize, usize)> {
+        self.lists.iter().enumerate().find_map(|(t, l)| {
+            let pos = l.binary_search_by_key(&id, |c| c.id).ok()?;
+            l.get(pos)?
+                .listed
+                .load(Ordering::Relaxed)
+                .then_some((t, pos))
+        })
     }
 
     /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
     pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Cell>> {
-        let is_slot = self
-            .lists
-            .iter()
-            .flat_map(|l| l.iter())
-            .any(|c| c.id == id.0 && c.slot);
-        if is_slot {
+        let (t, pos) = self.find(id.0)?;
+        if self.lists[t].get(pos)?.slot {
             return None;
         }
         self.remove_cell(id.0)
     }
 
     pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
-        let (list, pos) = self
-            .lists
-            .iter_mut()
-            .find_map(|l| Some((l.iter().position(|c| c.id == id)?, l)))
-            .map(|(pos, l)| (Arc::make_mut(l), pos))?;
-        // Moved to the end and popped, not `Vec::remove`: that would bring its index-panic
-        // formatting into a `.wasm` (lists are short).
-        let tail = list.get_mut(pos..)?;
-        for i in 1..tail.len() {
-            tail.swap(i - 1, i);
-        }
-        let cell = list.pop()?;
+        let (t, pos) = self.find(id)?;
+        let cell = self.lists[t].get(pos)?.clone();
+        cell.listed.store(false, Ordering::Relaxed);
         cell.removed.store(true, Ordering::Release);
+        self.dead[t] += 1;
+        if self.dead[t] * 2 > self.lists[t].len() {
+            Arc::make_mut(&mut self.lists[t]).retain(|c| c.listed.load(Ordering::Relaxed));
+            self.dead[t] = 0;
+        }
         Some(cell)
     }
 
@@ -189,13 +211,14 @@ impl Registry {
         Arc::ptr_eq(&self.lists[index], snapshot)
     }
 
-    /// True if any listener or slot is registered.
+    /// True if no listener or slot is registered.
     pub(crate) fn is_empty(&self) -> bool {
-        self.lists.iter().all(|l| l.is_empty())
+        self.lists.iter().zip(self.dead).all(|(l, d)| l.len() == d)
     }
 
     /// Takes every listener out (after the socket closed), to be dropped outside the lock.
     pub(crate) fn take_all(&mut self) -> [Snapshot; 4] {
+        self.dead = [0; 4];
         std::mem::take(&mut self.lists)
     }
 }

@@ -221,7 +221,7 @@ fn request(target: &Target, options: &Options, key: &str) -> String {
 
 /// Parses and checks the response head. `Ok(None)`: not complete yet; `Ok(Some((len,
 /// protocol)))`: valid, `len` bytes of head.
-fn check_response(
+pub(crate) fn check_response(
     buf: &[u8],
     key: &str,
     requested: &[String],

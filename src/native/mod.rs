@@ -187,3 +187,15 @@ fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// For the fuzz targets (`crate::fuzz`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_check_response(buf: &[u8], key: &str, protocols: &[String]) -> bool {
+    handshake::check_response(buf, key, protocols).is_ok()
+}
+
+/// For the fuzz targets: the serialized URL, or the error.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_parse_url(input: &str) -> Result<String, Error> {
+    url::parse(input).map(|t| t.serialized)
+}
