@@ -17,7 +17,10 @@ pub fn handshake_response(data: &[u8], protocols: &[String]) {
 pub fn url(input: &str) {
     let redacted = crate::redact::redact(input);
     if let Ok(target) = crate::native::fuzz_parse_url(input) {
-        assert!(target.starts_with("ws://") || target.starts_with("wss://"), "{target}");
+        assert!(
+            target.starts_with("ws://") || target.starts_with("wss://"),
+            "{target}"
+        );
     }
     if let Some(at) = input.find('@') {
         // Whatever was redacted, nothing after the scheme grew.
@@ -93,7 +96,8 @@ pub fn connection(server_bytes: &[u8]) {
                 .lines()
                 .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
                 .unwrap_or_default();
-            let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+            let accept =
+                tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
             let response = format!(
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
                  Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"

@@ -15,6 +15,7 @@ mod framing;
 mod handshake;
 mod hostile;
 mod lifecycle;
+mod misuse;
 mod protocols;
 mod send;
 mod setup;
