@@ -1,16 +1,26 @@
-//! The per-socket state shared by the handle and the backend, and the event dispatcher.
+//! The per-socket state shared by the handle and the backend (`SocketState`), and the event
+//! dispatcher: a backend reports what happened (`Happening`), the dispatcher turns it into
+//! events and calls the listeners.
 //!
-//! A backend reports what happened (`Happening`) and the dispatcher turns it into events,
-//! one at a time and in order (the event-delivery contract of README.md, "Threading and runtime model"):
-//! - it moves `ready_state()` (and `protocol()`/`extensions()` for open) when it processes
-//!   each happening, whether a listener hears it or not;
-//! - an event of a type that has never had a listener is held and delivered when the first
-//!   listener of that type is registered ("nothing is lost during setup");
-//! - whichever thread finds the queue idle runs it; any other thread, or a listener that
-//!   causes new events, only enqueues, so listeners never run re-entrantly or two at once;
-//! - the native connection task may hold the queue's turn for a whole poll (a "burst"), so
-//!   that each message it reports costs one lock; what others enqueue meanwhile is delivered
-//!   before its next message and when the burst ends.
+//! Invariants (model-checked by `loom_model` below, `scripts/loom.sh`):
+//! 1. **One turn.** `EventQueue::running` is the turn: only the thread that set it from false
+//!    to true delivers events, until it sets it back with the queue empty. Every other thread
+//!    (or a listener causing events) only appends to `items`. So listeners never overlap and
+//!    never run inside `send()`/`close()` of their own socket.
+//! 2. **Order.** Items are processed in the order they were appended; `ready_state()` moves
+//!    when a happening is processed (OPEN inside `open`, CLOSED inside `error`/`close`),
+//!    whether or not a listener hears it.
+//! 3. **Held events.** An event of a type that never had a listener is kept in `held` and
+//!    given to the first listener of that type: its registration appends a `Release` under
+//!    the same lock (so the close cannot drop that listener first), and the held events go
+//!    ahead of everything queued.
+//! 4. **Bursts.** The native connection task may keep the turn for a whole poll
+//!    (`begin_burst`/`end_burst`), so each message costs one lock; it ends a burst only if
+//!    `begin_burst` gave it the turn. What others append meanwhile is delivered before its
+//!    next message and when the burst ends.
+//! 5. **End.** After the `close` event the listeners are dropped (outside the lock), once
+//!    the queue is empty; a later registration still gets what was held.
+//! 6. No lock is held while user code runs (`crate::lock`).
 
 /// The queue's and the held events' deque. On wasm32 a linked list: in a browser events come
 /// one per task, so the queue is almost always empty, and `VecDeque`'s slicing would bring
@@ -28,10 +38,10 @@ use crate::event::{AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageDa
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::lock::{Guard, Lock};
 #[cfg(not(target_arch = "wasm32"))]
-use crate::sync::{AtomicU64, AtomicU8};
+use crate::sync::AtomicU8;
 use crate::websocket::ReadyState;
 #[cfg(target_arch = "wasm32")]
-use std::sync::atomic::{AtomicU64, AtomicU8};
+use std::sync::atomic::AtomicU8;
 
 /// How many messages are held for a `message` listener that has not been registered yet.
 /// Later ones are dropped with a warning.
@@ -42,7 +52,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8};
 pub const HELD_MESSAGE_LIMIT: usize = 1024;
 
 /// What the connection task keeps between the messages of a burst (see
-/// `Shared::emit_message_in_burst`): each is an `Arc` that would otherwise be cloned and
+/// `SocketState::emit_message_in_burst`): each is an `Arc` that would otherwise be cloned and
 /// dropped for every message.
 #[derive(Default)]
 pub(crate) struct BurstCache {
@@ -87,7 +97,7 @@ enum Item {
 }
 
 #[derive(Default)]
-struct Queue {
+struct EventQueue {
     items: Deque<Item>,
     running: bool,
     /// The close event has been processed: no more events will happen.
@@ -100,30 +110,23 @@ struct Queue {
 }
 
 /// The state of one socket that outlives any one handle.
-pub(crate) struct Shared {
+pub(crate) struct SocketState {
     pub(crate) url: String,
     pub(crate) origin: Arc<str>,
     ready_state: AtomicU8,
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) buffered_amount: AtomicU64,
-    /// `send()` beyond this fails the connection (the standard's "flagged as full").
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) max_buffered_amount: Option<u64>,
     pub(crate) binary_type: AtomicU8,
     negotiated: Lock<(String, String)>,
-    queue: Lock<Queue>,
+    queue: Lock<EventQueue>,
     pub(crate) opened: Completion<Result<(), CloseEvent>>,
     pub(crate) closed: Completion<CloseEvent>,
 }
 
-impl Shared {
-    pub(crate) fn new(url: String, origin: String, max_buffered_amount: Option<u64>) -> Self {
-        Shared {
+impl SocketState {
+    pub(crate) fn new(url: String, origin: String) -> Self {
+        SocketState {
             url,
             origin: origin.into(),
             ready_state: AtomicU8::new(ReadyState::Connecting as u8),
-            buffered_amount: AtomicU64::new(0),
-            max_buffered_amount,
             binary_type: AtomicU8::new(0),
             negotiated: Lock::new((String::new(), String::new())),
             queue: Lock::default(),
@@ -177,7 +180,7 @@ impl Shared {
     /// The release is queued under the same lock as the registration: were it queued after,
     /// a thread finishing the close in between would drop every listener (the new one too)
     /// before the held events reach it (found by the loom model below).
-    fn registered(&self, mut q: Guard<'_, Queue>, added: Option<EventType>) {
+    fn registered(&self, mut q: Guard<'_, EventQueue>, added: Option<EventType>) {
         let Some(ty) = added else { return };
         q.ever_listened[ty.index()] = true;
         if q.held[ty.index()].is_empty() && !q.finished {
@@ -317,7 +320,7 @@ impl Shared {
     }
 
     /// Processes one queue item; returns the event to deliver now and to whom.
-    fn next_delivery(&self, q: &mut Queue, item: Item) -> Option<(AnyEvent, Snapshot)> {
+    fn next_delivery(&self, q: &mut EventQueue, item: Item) -> Option<(AnyEvent, Snapshot)> {
         let event = match item {
             Item::Happen(h) => {
                 let event = self.process(q, h)?;
@@ -339,7 +342,7 @@ impl Shared {
 
     /// An event of a type that never had a listener is held (and settled); others come back.
     #[inline]
-    fn hold_unheard(&self, q: &mut Queue, event: AnyEvent) -> Option<AnyEvent> {
+    fn hold_unheard(&self, q: &mut EventQueue, event: AnyEvent) -> Option<AnyEvent> {
         if q.ever_listened[event.event_type().index()] {
             return Some(event);
         }
@@ -361,7 +364,7 @@ impl Shared {
     }
 
     /// Moves the state for a happening and makes its event (none if it must be dropped).
-    fn process(&self, q: &mut Queue, happening: Happening) -> Option<AnyEvent> {
+    fn process(&self, q: &mut EventQueue, happening: Happening) -> Option<AnyEvent> {
         match happening {
             Happening::Open {
                 protocol,
@@ -399,7 +402,7 @@ impl Shared {
     }
 }
 
-fn hold(q: &mut Queue, event: AnyEvent) {
+fn hold(q: &mut EventQueue, event: AnyEvent) {
     let ty = event.event_type();
     let held = &mut q.held[ty.index()];
     if ty == EventType::Message && held.len() >= HELD_MESSAGE_LIMIT {
@@ -445,11 +448,11 @@ mod loom_model {
         }
     }
 
-    fn register(shared: &Shared, ty: EventType, callback: Callback) {
+    fn register(shared: &SocketState, ty: EventType, callback: Callback) {
         shared.with_registry(|r| (Some(ty), r.add(ty, callback, false)));
     }
 
-    fn task(shared: &Shared) {
+    fn task(shared: &SocketState) {
         shared.emit(Happening::Open {
             protocol: String::new(),
             extensions: String::new(),
@@ -474,7 +477,7 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let shared = Arc::new(Shared::new("ws://h/".into(), "http://h".into(), None));
+            let shared = Arc::new(SocketState::new("ws://h/".into(), "http://h".into()));
             let probe = Arc::new(Probe::default());
             register(&shared, EventType::Open, probe.listener("open"));
             register(&shared, EventType::Close, probe.listener("close"));

@@ -38,6 +38,7 @@
 // keeps `Arc` so that both backends share one code path.
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
+mod backend;
 mod completion;
 mod dispatch;
 mod error;
@@ -58,11 +59,11 @@ mod websocket;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
-use native as backend;
+use native as platform;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-use wasm as backend;
+use wasm as platform;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::live_sockets;
 

@@ -4,8 +4,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend;
-use crate::dispatch::Shared;
+use crate::backend::Backend;
+use crate::dispatch::SocketState;
 use crate::error::Error;
 use crate::event::{
     kind, AnyEvent, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageEvent,
@@ -13,6 +13,7 @@ use crate::event::{
 use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
 use crate::options::Options;
+use crate::platform as backend;
 
 /// `Send` on native targets, nothing on wasm32: listeners must be `Send` natively (they run
 /// on the runtime's threads) and may capture `Rc` in the browser.
@@ -129,7 +130,7 @@ pub struct WebSocket {
 }
 
 struct Handle {
-    shared: Arc<Shared>,
+    shared: Arc<SocketState>,
     conn: backend::Connection,
 }
 
@@ -204,13 +205,13 @@ impl WebSocket {
         }
     }
 
-    pub(crate) fn from_parts(shared: Arc<Shared>, conn: backend::Connection) -> Self {
+    pub(crate) fn from_parts(shared: Arc<SocketState>, conn: backend::Connection) -> Self {
         WebSocket {
             handle: Arc::new(Handle { shared, conn }),
         }
     }
 
-    fn shared(&self) -> &Shared {
+    fn shared(&self) -> &SocketState {
         &self.handle.shared
     }
 
@@ -581,7 +582,7 @@ impl WebSocket {
 
     fn wait<T>(
         &self,
-        f: impl FnOnce(&Shared, Option<Duration>) -> Option<T>,
+        f: impl FnOnce(&SocketState, Option<Duration>) -> Option<T>,
         timeout: Option<Duration>,
     ) -> Result<Option<T>, Error> {
         backend::block_on_completion(|| f(self.shared(), timeout))

@@ -1,11 +1,12 @@
 //! The native backend: tokio + tungstenite, TLS through native-tls.
 
 mod bridge;
-mod connection;
+pub(crate) mod close_args;
+mod commands;
 mod handshake;
-mod queue;
 mod read_buffer;
 mod runtime;
+mod task;
 mod tls;
 mod turns;
 mod url;
@@ -13,10 +14,11 @@ mod url;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use self::queue::Queue;
+use self::commands::CommandQueue;
 
-use self::connection::Command;
-use crate::dispatch::Shared;
+use self::task::Command;
+use crate::backend::Backend;
+use crate::dispatch::SocketState;
 use crate::error::{Error, ErrorCause};
 use crate::message::Message;
 use crate::options::Options;
@@ -26,7 +28,9 @@ pub(crate) use runtime::block_on_completion;
 
 /// The handle's side of the connection task.
 pub(crate) struct Connection {
-    commands: Arc<Queue<Command>>,
+    commands: Arc<CommandQueue<Command>>,
+    /// `send()` beyond this fails the connection (the standard's "flagged as full").
+    max_buffered_amount: Option<u64>,
 }
 
 impl Drop for Connection {
@@ -36,26 +40,26 @@ impl Drop for Connection {
 }
 
 /// The backend's side of the handle's methods (the wasm32 backend has the same ones).
-impl Connection {
-    pub(crate) fn ready_state(&self, shared: &Shared) -> ReadyState {
+impl Backend for Connection {
+    fn ready_state(&self, shared: &SocketState) -> ReadyState {
         shared.ready_state()
     }
 
-    pub(crate) fn buffered_amount(&self, shared: &Shared) -> u64 {
-        shared.buffered_amount.load(Ordering::Acquire)
+    fn buffered_amount(&self, _: &SocketState) -> u64 {
+        self.commands.buffered_amount.load(Ordering::Acquire)
     }
 
-    pub(crate) fn protocol(&self, shared: &Shared) -> String {
+    fn protocol(&self, shared: &SocketState) -> String {
         shared.protocol()
     }
 
-    pub(crate) fn extensions(&self, shared: &Shared) -> String {
+    fn extensions(&self, shared: &SocketState) -> String {
         shared.extensions()
     }
 
     /// `send()`: counted in `bufferedAmount` in every state after CONNECTING, transmitted
     /// only while OPEN; over `max_buffered_amount` the connection fails.
-    pub(crate) fn send(&self, shared: &Shared, message: Message) -> Result<(), Error> {
+    fn send(&self, shared: &SocketState, message: Message) -> Result<(), Error> {
         let state = shared.ready_state();
         if state == ReadyState::Connecting {
             return Err(Error::InvalidStateError(
@@ -63,8 +67,8 @@ impl Connection {
             ));
         }
         let len = message.len() as u64;
-        if let (ReadyState::Open, Some(max)) = (state, shared.max_buffered_amount) {
-            if shared.buffered_amount.load(Ordering::Acquire) + len > max {
+        if let (ReadyState::Open, Some(max)) = (state, self.max_buffered_amount) {
+            if self.commands.buffered_amount.load(Ordering::Acquire) + len > max {
                 // The standard's "flag as full, then close the connection": error, close 1006.
                 if shared.transition(ReadyState::Open, ReadyState::Closing) {
                     self.commands
@@ -73,7 +77,9 @@ impl Connection {
                 return Ok(());
             }
         }
-        shared.buffered_amount.fetch_add(len, Ordering::AcqRel);
+        self.commands
+            .buffered_amount
+            .fetch_add(len, Ordering::AcqRel);
         if state == ReadyState::Open {
             // One queue for every thread and listener: sends leave in the order of the calls.
             // If the task has ended the socket is closing or closed: the data is discarded.
@@ -85,9 +91,9 @@ impl Connection {
     /// `close()` / `close(code, reason)`: the arguments are checked in every state; then
     /// CONNECTING fails the connection, OPEN starts the closing handshake (both move to
     /// CLOSING at once), CLOSING and CLOSED do nothing.
-    pub(crate) fn close(&self, shared: &Shared, frame: Option<(u16, &str)>) -> Result<(), Error> {
+    fn close(&self, shared: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error> {
         if let Some((code, reason)) = frame {
-            crate::validate::close_args(code, reason)?;
+            close_args::check(code, reason)?;
         }
         loop {
             match shared.ready_state() {
@@ -112,7 +118,7 @@ impl Connection {
 
     /// The last handle is gone and no listener is left: nobody can observe the socket, so
     /// it is closed (OPEN) or abandoned (CONNECTING).
-    pub(crate) fn release(&self, shared: &Shared) {
+    fn release(&self, shared: &SocketState) {
         match shared.ready_state() {
             ReadyState::Open => self.start_closing(None),
             ReadyState::Connecting => self
@@ -121,7 +127,9 @@ impl Connection {
             ReadyState::Closing | ReadyState::Closed => {}
         }
     }
+}
 
+impl Connection {
     /// Queues the Close frame behind the data sent before it, and starts the close timeout
     /// now (the task sees the flag at once, even while it cannot write).
     fn start_closing(&self, frame: Option<(u16, String)>) {
@@ -135,30 +143,36 @@ impl Connection {
 pub(crate) fn connect(
     options: Options,
     stream: Option<handshake::BoxIo>,
-) -> Result<(Arc<Shared>, Connection), Error> {
+) -> Result<(Arc<SocketState>, Connection), Error> {
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
-    let shared = Arc::new(Shared::new(
+    let shared = Arc::new(SocketState::new(
         target.serialized.clone(),
         target.origin.clone(),
-        options.max_buffered_amount,
     ));
-    let queue = Arc::new(Queue::new());
+    let max_buffered_amount = options.max_buffered_amount;
+    let queue = Arc::new(CommandQueue::new());
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let guard = connection::EndGuard::new(shared.clone(), queue.clone());
+    let guard = task::EndGuard::new(shared.clone(), queue.clone());
     // The place in the server's line is taken now, so handshakes go in creation order.
     let transport = match stream {
-        Some(stream) => connection::Transport::Given(stream),
-        None => connection::Transport::Network(
+        Some(stream) => task::Transport::Given(stream),
+        None => task::Transport::Network(
             options
                 .serialize_handshakes
                 .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port))),
         ),
     };
-    runtime::handle().spawn(connection::run(guard, target, options, transport));
-    Ok((shared, Connection { commands: queue }))
+    runtime::handle().spawn(task::run(guard, target, options, transport));
+    Ok((
+        shared,
+        Connection {
+            commands: queue,
+            max_buffered_amount,
+        },
+    ))
 }
 
 /// Extra headers must be valid HTTP and must not touch what the protocol controls.

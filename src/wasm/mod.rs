@@ -22,7 +22,8 @@ use web_sys::{
     BinaryType, CloseEvent as JsCloseEvent, Event as JsEvent, MessageEvent as JsMessageEvent,
 };
 
-use crate::dispatch::{Happening, Shared};
+use crate::backend::Backend;
+use crate::dispatch::{Happening, SocketState};
 use crate::error::{message, Error, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
@@ -91,7 +92,7 @@ fn dom_error(e: JsValue) -> Error {
 pub(crate) fn connect(
     options: Options,
     _stream: Option<std::convert::Infallible>,
-) -> Result<(Arc<Shared>, Connection), Error> {
+) -> Result<(Arc<SocketState>, Connection), Error> {
     if let Some(name) = options.native_only.first() {
         return Err(Error::NotSupportedError(message(&[
             "the builder option '",
@@ -105,7 +106,7 @@ pub(crate) fn connect(
     let parsed = web_sys::Url::new(&options.url).map_err(|_| {
         Error::SyntaxError(message(&[
             "Failed to construct 'WebSocket': The URL '",
-            &options.url,
+            &crate::redact::redact(&options.url),
             "' is invalid.",
         ]))
     })?;
@@ -119,7 +120,7 @@ pub(crate) fn connect(
         web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols).map_err(dom_error)?;
     ws.set_binary_type(BinaryType::Arraybuffer);
     // `ws:`/`wss:` URLs have a tuple origin, serialized `scheme://host[:port]`.
-    let shared = Arc::new(Shared::new(ws.url(), parsed.origin(), None));
+    let shared = Arc::new(SocketState::new(ws.url(), parsed.origin()));
     LIVE.fetch_add(1, Ordering::SeqCst);
     let inner = Rc::new(Inner {
         ws,
@@ -168,26 +169,26 @@ pub(crate) fn connect(
 }
 
 /// The backend's side of the handle's methods (the native backend has the same ones): the
-/// browser answers, `Shared` is not consulted.
-impl Connection {
-    pub(crate) fn ready_state(&self, _: &Shared) -> ReadyState {
+/// browser answers, `SocketState` is not consulted.
+impl Backend for Connection {
+    fn ready_state(&self, _: &SocketState) -> ReadyState {
         ReadyState::from_u8(self.inner.ws.ready_state() as u8)
     }
 
-    pub(crate) fn buffered_amount(&self, _: &Shared) -> u64 {
+    fn buffered_amount(&self, _: &SocketState) -> u64 {
         u64::from(self.inner.ws.buffered_amount())
     }
 
-    pub(crate) fn protocol(&self, _: &Shared) -> String {
+    fn protocol(&self, _: &SocketState) -> String {
         self.inner.ws.protocol()
     }
 
-    pub(crate) fn extensions(&self, _: &Shared) -> String {
+    fn extensions(&self, _: &SocketState) -> String {
         self.inner.ws.extensions()
     }
 
     /// `send()`: the browser checks the state and counts `bufferedAmount`.
-    pub(crate) fn send(&self, _: &Shared, message: Message) -> Result<(), Error> {
+    fn send(&self, _: &SocketState, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(s) => self.inner.ws.send_with_str(&s),
             Message::Binary(b) => self.inner.ws.send_with_u8_array(&b),
@@ -196,7 +197,7 @@ impl Connection {
     }
 
     /// `close()` / `close(code, reason)`: the browser validates and changes the state.
-    pub(crate) fn close(&self, _: &Shared, frame: Option<(u16, &str)>) -> Result<(), Error> {
+    fn close(&self, _: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error> {
         match frame {
             None => self.inner.ws.close(),
             Some((code, reason)) => self.inner.ws.close_with_code_and_reason(code, reason),
@@ -205,7 +206,7 @@ impl Connection {
     }
 
     /// The last handle is gone and no listener is left: close the browser socket.
-    pub(crate) fn release(&self, shared: &Shared) {
+    fn release(&self, shared: &SocketState) {
         let _ = self.close(shared, None);
     }
 }

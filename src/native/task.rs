@@ -24,11 +24,11 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::commands::CommandQueue;
 use super::handshake::{self, Stream};
-use super::queue::Queue;
 use super::turns::Ticket;
 use super::url::Target;
-use crate::dispatch::{BurstCache, Happening, Shared};
+use crate::dispatch::{BurstCache, Happening, SocketState};
 use crate::error::ErrorCause;
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
@@ -58,13 +58,13 @@ pub(crate) enum Command {
 /// shut down, or a panic, or it was dropped before it first ran), so no socket ever waits
 /// forever for its close event.
 pub(crate) struct EndGuard {
-    shared: Arc<Shared>,
-    commands: Arc<Queue<Command>>,
+    shared: Arc<SocketState>,
+    commands: Arc<CommandQueue<Command>>,
     done: bool,
 }
 
 impl EndGuard {
-    pub(crate) fn new(shared: Arc<Shared>, commands: Arc<Queue<Command>>) -> Self {
+    pub(crate) fn new(shared: Arc<SocketState>, commands: Arc<CommandQueue<Command>>) -> Self {
         EndGuard {
             shared,
             commands,
@@ -182,7 +182,7 @@ pub(crate) async fn run(
 
 /// Waits until the handle asks to fail the connection (close while CONNECTING, or the last
 /// handle dropped then); pends forever otherwise (a socket with listeners lives on).
-async fn wait_for_fail(commands: &Queue<Command>) -> ErrorCause {
+async fn wait_for_fail(commands: &CommandQueue<Command>) -> ErrorCause {
     loop {
         if let Command::Fail(cause) = poll_fn(|cx| commands.poll_urgent(cx)).await {
             return cause;
@@ -203,11 +203,11 @@ enum End {
 
 struct Session<'a> {
     ws: Stream,
-    commands: Arc<Queue<Command>>,
+    commands: Arc<CommandQueue<Command>>,
     /// Commands taken from the queue, not yet handed to tungstenite.
     pending: VecDeque<Command>,
     commands_open: bool,
-    shared: &'a Shared,
+    shared: &'a SocketState,
     close_timeout: Duration,
     /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
     unflushed: u64,
@@ -221,13 +221,13 @@ struct Session<'a> {
     pings_unsent: u32,
     /// A write would have blocked (tungstenite kept the frame): flush before writing more.
     blocked: bool,
-    /// This poll holds the dispatcher's turn (`Shared::begin_burst`).
+    /// This poll holds the dispatcher's turn (`SocketState::begin_burst`).
     burst: bool,
     cache: BurstCache,
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
-struct EndBurst<'a>(&'a Shared);
+struct EndBurst<'a>(&'a SocketState);
 
 impl Drop for EndBurst<'_> {
     fn drop(&mut self) {
@@ -311,7 +311,7 @@ impl Session<'_> {
                 Poll::Ready(Ok(())) => {
                     self.need_flush = false;
                     let n = std::mem::take(&mut self.unflushed);
-                    self.shared.buffered_amount.fetch_sub(n, Ordering::AcqRel);
+                    self.commands.buffered_amount.fetch_sub(n, Ordering::AcqRel);
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
                 Poll::Pending => {}

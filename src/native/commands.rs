@@ -12,7 +12,7 @@ use futures_util::task::AtomicWaker;
 #[cfg(isows_loom)]
 use loom::future::AtomicWaker;
 
-use crate::sync::{AtomicBool, Mutex};
+use crate::sync::{AtomicBool, AtomicU64, Mutex};
 
 fn register(waker: &AtomicWaker, cx: &Context<'_>) {
     #[cfg(not(isows_loom))]
@@ -23,7 +23,7 @@ fn register(waker: &AtomicWaker, cx: &Context<'_>) {
 
 use crate::lock::lock;
 
-pub(crate) struct Queue<T> {
+pub(crate) struct CommandQueue<T> {
     items: Mutex<VecDeque<T>>,
     /// True while `items` may be non-empty (a lock-free check for the common empty case).
     has_items: AtomicBool,
@@ -39,11 +39,14 @@ pub(crate) struct Queue<T> {
     has_urgent: AtomicBool,
     /// A flag the consumer reads at every wake-up, whatever is queued ahead.
     flagged: AtomicBool,
+    /// `bufferedAmount`: bytes given to `send()` and not yet handed to the OS (the handle
+    /// adds, the task subtracts after each flush).
+    pub(crate) buffered_amount: AtomicU64,
 }
 
-impl<T> Queue<T> {
+impl<T> CommandQueue<T> {
     pub(crate) fn new() -> Self {
-        Queue {
+        CommandQueue {
             items: Mutex::new(VecDeque::new()),
             has_items: AtomicBool::new(false),
             waker: AtomicWaker::new(),
@@ -53,6 +56,7 @@ impl<T> Queue<T> {
             urgent: Mutex::new(None),
             has_urgent: AtomicBool::new(false),
             flagged: AtomicBool::new(false),
+            buffered_amount: AtomicU64::new(0),
         }
     }
 
@@ -192,7 +196,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_item_is_lost_between_producer_and_sleeping_consumer() {
-        let q = Arc::new(Queue::new());
+        let q = Arc::new(CommandQueue::new());
         let producer = {
             let q = q.clone();
             std::thread::spawn(move || {
@@ -232,7 +236,7 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let q = Arc::new(Queue::<u32>::new());
+            let q = Arc::new(CommandQueue::<u32>::new());
             let p1 = {
                 let q = q.clone();
                 loom::thread::spawn(move || {

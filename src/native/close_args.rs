@@ -1,0 +1,47 @@
+//! `close(code, reason)`'s argument checks, natively (the browser makes them on wasm32).
+
+use crate::error::Error;
+
+const CLOSE: &str = "Failed to execute 'close' on 'WebSocket'";
+
+/// Catalog CL-05 and CL-08: the code must be 1000 or 3000–4999, the reason at most 123
+/// UTF-8 bytes. The code is checked first, as the standard orders it. (On wasm32 the browser
+/// checks them: this is native only.)
+pub(crate) fn check(code: u16, reason: &str) -> Result<(), Error> {
+    if code != 1000 && !(3000..=4999).contains(&code) {
+        return Err(Error::InvalidAccessError(format!(
+            "{CLOSE}: The close code must be either 1000, or between 3000 and 4999. {code} is neither."
+        )));
+    }
+    if reason.len() > 123 {
+        return Err(Error::SyntaxError(format!(
+            "{CLOSE}: The close reason must not be greater than 123 UTF-8 bytes."
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_code_range() {
+        for ok in [1000, 3000, 4999] {
+            assert!(check(ok, "").is_ok());
+        }
+        for bad in [0, 999, 1001, 1005, 2999, 5000, 65535] {
+            assert!(matches!(check(bad, ""), Err(Error::InvalidAccessError(_))));
+        }
+        assert!(check(1000, &"a".repeat(123)).is_ok());
+        assert!(matches!(
+            check(1000, &"a".repeat(124)),
+            Err(Error::SyntaxError(_))
+        ));
+        // the code is checked before the reason
+        assert!(matches!(
+            check(999, &"a".repeat(124)),
+            Err(Error::InvalidAccessError(_))
+        ));
+    }
+}
