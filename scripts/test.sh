@@ -34,6 +34,11 @@ if [ "$wb_want" != "$wb_have" ]; then
   cargo install --locked wasm-bindgen-cli --version "$wb_want"
 fi
 
+# cargo-fuzz for the short fuzz runs (stable Rust, --sanitizer none).
+if ! cargo fuzz --version 2>/dev/null | grep -q "0.13.2"; then
+  cargo install --locked cargo-fuzz --version 0.13.2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -97,6 +102,17 @@ python3 "$autobahn/parse-report.py" "$AUTOBAHN_WORKDIR/reports/clients" --agent 
 
 step "loom: the dispatcher and the command queue, every interleaving (scripts/loom.sh)"
 scripts/loom.sh
+
+step "fuzzing: a short run per target from the corpus in fuzz/corpus (long runs: README)"
+for target in handshake_response url arguments connection; do
+  # New inputs go to target/fuzz-corpus/ (the committed corpus is only read).
+  mkdir -p "target/fuzz-corpus/$target"
+  if ! cargo fuzz run --sanitizer none "$target" "target/fuzz-corpus/$target" "fuzz/corpus/$target" \
+      -- -runs=200000 -max_total_time=30 > "target/ci/fuzz-$target.log" 2>&1; then
+    cat "target/ci/fuzz-$target.log"; echo "fuzz target $target failed" >&2; exit 1
+  fi
+  grep -E "^(#[0-9]+\s+DONE|Done)" "target/ci/fuzz-$target.log" | sed "s/^/$target: /"
+done
 
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast

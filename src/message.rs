@@ -2,18 +2,25 @@
 
 use bytes::Bytes;
 
-/// An outgoing message. `send()` takes anything that converts into one: `&str` and `String`
-/// become text; `&[u8]`, `Vec<u8>` and `Bytes` become binary. Owned values move without a copy.
+use crate::event::{MessageData, Text};
+
+/// An outgoing message. `send()` takes anything that converts into one: `&str`, `String` and
+/// [`Text`] become text; `&[u8]`, `Vec<u8>` and `Bytes` become binary; a received
+/// [`MessageData`] (or a reference to one) is sent back as it came. Owned values, `Text`,
+/// `Bytes` and `&MessageData` move or share their buffer without a copy.
 ///
 /// ```
 /// use isows::Message;
 /// assert_eq!(Message::from("hi").len(), 2);
 /// assert!(matches!(Message::from(vec![1u8, 2]), Message::Binary(_)));
+/// // Echo without a copy: `ws.send(e.data())` in an `onmessage` listener.
+/// let received = isows::MessageData::Text("hello".into());
+/// assert_eq!(Message::from(&received), Message::Text("hello".into()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    /// A text message.
-    Text(String),
+    /// A text message (UTF-8, shared without a copy).
+    Text(Text),
     /// A binary message.
     Binary(Bytes),
 }
@@ -48,25 +55,25 @@ impl Message {
     /// assert_eq!(m, isows::Message::Text("a\u{FFFD}b".into()));
     /// ```
     pub fn from_utf16(units: &[u16]) -> Self {
-        Message::Text(String::from_utf16_lossy(units))
+        Message::Text(String::from_utf16_lossy(units).into())
     }
 }
 
 impl From<&str> for Message {
     fn from(s: &str) -> Self {
-        Message::Text(s.to_owned())
+        Message::Text(s.into())
     }
 }
 
 impl From<String> for Message {
     fn from(s: String) -> Self {
-        Message::Text(s)
+        Message::Text(s.into())
     }
 }
 
 impl From<&String> for Message {
     fn from(s: &String) -> Self {
-        Message::Text(s.clone())
+        Message::Text(s.as_str().into())
     }
 }
 
@@ -91,5 +98,32 @@ impl From<Vec<u8>> for Message {
 impl From<Bytes> for Message {
     fn from(b: Bytes) -> Self {
         Message::Binary(b)
+    }
+}
+
+impl From<Text> for Message {
+    fn from(t: Text) -> Self {
+        Message::Text(t)
+    }
+}
+
+impl From<&Text> for Message {
+    fn from(t: &Text) -> Self {
+        Message::Text(t.clone())
+    }
+}
+
+impl From<MessageData> for Message {
+    fn from(d: MessageData) -> Self {
+        match d {
+            MessageData::Text(t) => Message::Text(t),
+            MessageData::Binary(b) => Message::Binary(b),
+        }
+    }
+}
+
+impl From<&MessageData> for Message {
+    fn from(d: &MessageData) -> Self {
+        d.clone().into()
     }
 }

@@ -22,7 +22,7 @@ use futures_util::FutureExt;
 use tokio::time::{sleep, Sleep};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
 
 use super::commands::CommandQueue;
 use super::handshake::{self, Stream};
@@ -394,7 +394,11 @@ impl Session<'_> {
                 Command::Send(message) => {
                     self.unflushed += message.len() as u64;
                     let message = match message {
-                        Message::Text(s) => WsMessage::Text(s.into()),
+                        // SAFETY: `Text` holds valid UTF-8 only (every constructor takes
+                        // a `str` or text tungstenite validated).
+                        Message::Text(s) => WsMessage::Text(unsafe {
+                            Utf8Bytes::from_bytes_unchecked(s.into_bytes())
+                        }),
                         Message::Binary(b) => WsMessage::Binary(b),
                     };
                     self.write(message)?;
