@@ -164,37 +164,48 @@ impl Registry {
         self.remove_cell(id)
     }
 
-    /// Where the listed cell `id` is: its type's index and its position.
-    fn find(&self, id: u64) -> Option<(usize, usize)> {
-        self.lists.iter().enumerate().find_map(|(t, l)| {
-            let pos = l.binary_search_by_key(&id, |c| c.id).ok()?;
-            l.get(pos)?
-                .listed
-                .load(Ordering::Relaxed)
-                .then_some((t, pos))
-        })
+    /// The listed cell `id` in `list`, if it is there.
+    fn find(list: &[Arc<Cell>], id: u64) -> Option<&Arc<Cell>> {
+        // Natively a binary search (lists can be long); on wasm32 a scan (less code).
+        #[cfg(not(target_arch = "wasm32"))]
+        let cell = list
+            .binary_search_by_key(&id, |c| c.id)
+            .ok()
+            .and_then(|pos| list.get(pos));
+        #[cfg(target_arch = "wasm32")]
+        let cell = list.iter().find(|c| c.id == id);
+        cell.filter(|c| c.listed.load(Ordering::Relaxed))
     }
 
     /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
     pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Cell>> {
-        let (t, pos) = self.find(id.0)?;
-        if self.lists[t].get(pos)?.slot {
-            return None;
-        }
-        self.remove_cell(id.0)
+        self.remove_where(id.0, false)
     }
 
     pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
-        let (t, pos) = self.find(id)?;
-        let cell = self.lists[t].get(pos)?.clone();
-        cell.listed.store(false, Ordering::Relaxed);
-        cell.removed.store(true, Ordering::Release);
-        self.dead[t] += 1;
-        if self.dead[t] * 2 > self.lists[t].len() {
-            Arc::make_mut(&mut self.lists[t]).retain(|c| c.listed.load(Ordering::Relaxed));
-            self.dead[t] = 0;
+        self.remove_where(id, true)
+    }
+
+    /// Marks the cell removed and compacts its list once half of it is removed.
+    fn remove_where(&mut self, id: u64, slots_too: bool) -> Option<Arc<Cell>> {
+        for (list, dead) in self.lists.iter_mut().zip(self.dead.iter_mut()) {
+            let Some(cell) = Self::find(list, id) else {
+                continue;
+            };
+            if cell.slot && !slots_too {
+                return None;
+            }
+            let cell = cell.clone();
+            cell.listed.store(false, Ordering::Relaxed);
+            cell.removed.store(true, Ordering::Release);
+            *dead += 1;
+            if *dead * 2 > list.len() {
+                Arc::make_mut(list).retain(|c| c.listed.load(Ordering::Relaxed));
+                *dead = 0;
+            }
+            return Some(cell);
         }
-        Some(cell)
+        None
     }
 
     fn push(&mut self, ty: EventType, id: u64, slot: bool, once: bool, callback: Callback) {

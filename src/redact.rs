@@ -7,26 +7,33 @@ use std::borrow::Cow;
 /// (also a URL that failed to parse), so nothing is missed because a parser gave up:
 /// `ws://u:secret@h/` becomes `ws://u:***@h/`.
 pub(crate) fn redact(url: &str) -> Cow<'_, str> {
-    let Some(start) = url.find("//").map(|i| i + 2) else {
-        return Cow::Borrowed(url);
-    };
-    let rest = &url[start..];
-    let authority_len = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    let authority = &rest[..authority_len];
-    let Some(at) = authority.rfind('@') else {
-        return Cow::Borrowed(url);
-    };
-    let Some(colon) = authority[..at].find(':') else {
-        return Cow::Borrowed(url);
-    };
-    if colon + 1 == at {
-        return Cow::Borrowed(url); // an empty password
+    match password_span(url) {
+        Some((from, to)) => {
+            let mut out = String::with_capacity(url.len());
+            out.push_str(url.get(..from).unwrap_or_default());
+            out.push_str("***");
+            out.push_str(url.get(to..).unwrap_or_default());
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(url),
     }
-    let mut out = String::with_capacity(url.len());
-    out.push_str(&url[..start + colon + 1]);
-    out.push_str("***");
-    out.push_str(&url[start + at..]);
-    Cow::Owned(out)
+}
+
+/// Where the password is: after the first `:` of the userinfo, up to the last `@` of the
+/// authority (which ends at `/`, `?`, `#` or `\`). Byte loops with no indexing: no `str`
+/// search machinery and no panic paths in a `.wasm`.
+fn password_span(url: &str) -> Option<(usize, usize)> {
+    let bytes = url.as_bytes();
+    let start = bytes.windows(2).position(|w| w == b"//")? + 2;
+    let rest = bytes.get(start..)?;
+    let end = rest
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#' | b'\\'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    let at = authority.iter().rposition(|&c| c == b'@')?;
+    let colon = authority.get(..at)?.iter().position(|&c| c == b':')?;
+    (colon + 1 < at).then_some((start + colon + 1, start + at))
 }
 
 #[cfg(test)]
