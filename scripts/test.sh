@@ -73,6 +73,28 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=180
 cargo test --locked --target wasm32-unknown-unknown --test browser
 
+step "a downstream crate: isows by path with the newest wasm-bindgen, for wasm32"
+# Proves the caret ranges: a crate outside this workspace resolves the newest wasm-bindgen
+# of the registry (not the one in our Cargo.lock) and builds.
+scratch=target/ci/downstream
+mkdir -p "$scratch/src"
+cat > "$scratch/Cargo.toml" <<TOML
+[package]
+name = "isows-downstream-check"
+version = "0.0.0"
+edition = "2021"
+publish = false
+[workspace]
+[dependencies]
+isows = { path = "$PWD", default-features = false }
+wasm-bindgen = "0.2"
+TOML
+echo 'pub fn socket() -> Result<isows::WebSocket, isows::Error> { isows::WebSocket::new("ws://h/") }' \
+  > "$scratch/src/lib.rs"
+rm -f "$scratch/Cargo.lock"
+(cd "$scratch" && cargo update -q && cargo build -q --target wasm32-unknown-unknown)
+echo "built with wasm-bindgen $(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$scratch/Cargo.lock")"
+
 step "browser demo: build, size, and a WebDriver run"
 scripts/demo_build.sh
 echo_port=$(free_port)

@@ -34,6 +34,7 @@
 //! Events are delivered one at a time, in order; an event that happens before its type has
 //! a listener is held for the first one, so listeners set right after `new()` miss nothing.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // On wasm32 listeners need not be `Send` and everything runs on one thread; the portable core
 // keeps `Arc` so that both backends share one code path.
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
@@ -65,6 +66,7 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 use wasm as platform;
 #[cfg(target_arch = "wasm32")]
+#[cfg_attr(docsrs, doc(cfg(target_arch = "wasm32")))]
 pub use wasm::live_sockets;
 
 pub use dispatch::HELD_MESSAGE_LIMIT;

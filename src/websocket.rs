@@ -612,6 +612,31 @@ pub struct WebSocketBuilder {
     options: Options,
 }
 
+/// Shows the options; the URL's password and header values are not shown.
+///
+/// ```
+/// let b = isows::WebSocket::builder("ws://u:secret@h/").header("Authorization", "Bearer t");
+/// let shown = format!("{b:?}");
+/// assert!(shown.contains("u:***@h") && !shown.contains("secret") && !shown.contains("Bearer"));
+/// ```
+impl std::fmt::Debug for WebSocketBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let o = &self.options;
+        let headers: Vec<&str> = o.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("WebSocketBuilder")
+            .field("url", &crate::redact::redact(&o.url))
+            .field("protocols", &o.protocols)
+            .field("headers", &headers)
+            .field("max_message_size", &o.max_message_size)
+            .field("max_frame_size", &o.max_frame_size)
+            .field("handshake_timeout", &o.handshake_timeout)
+            .field("close_timeout", &o.close_timeout)
+            .field("max_buffered_amount", &o.max_buffered_amount)
+            .field("serialize_handshakes", &o.serialize_handshakes)
+            .finish_non_exhaustive()
+    }
+}
+
 impl WebSocketBuilder {
     /// The subprotocols to request (`new WebSocket(url, protocols)`).
     ///
@@ -732,6 +757,7 @@ impl WebSocketBuilder {
     /// let b = isows::WebSocket::builder("wss://h/").tls_connector(tls);
     /// ```
     #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32")))))]
     pub fn tls_connector(mut self, connector: native_tls::TlsConnector) -> Self {
         self.options.tls_connector = Some(connector);
         self.options.native_only.push("tls_connector");
@@ -746,6 +772,7 @@ impl WebSocketBuilder {
     /// let b = isows::WebSocket::builder("wss://h/").add_root_certificate(ca);
     /// ```
     #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32")))))]
     pub fn add_root_certificate(mut self, certificate: native_tls::Certificate) -> Self {
         self.options.root_certificates.push(certificate);
         self.options.native_only.push("add_root_certificate");
@@ -779,6 +806,7 @@ impl WebSocketBuilder {
     /// # Ok(()) }
     /// ```
     #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
     pub fn connect_with_stream<S>(self, stream: S) -> Result<WebSocket, Error>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
