@@ -63,6 +63,16 @@ mod native;
 use native as platform;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+#[cfg(not(target_arch = "wasm32"))]
+#[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+pub use native::Certificate;
+/// The native-tls crate, for [`WebSocketBuilder::tls_connector`].
+#[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32"))))
+)]
+pub use native_tls;
 #[cfg(target_arch = "wasm32")]
 use wasm as platform;
 #[cfg(target_arch = "wasm32")]

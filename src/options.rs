@@ -45,8 +45,8 @@ pub(crate) struct Options {
     pub(crate) native_only: Vec<&'static str>,
     #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
     pub(crate) tls_connector: Option<native_tls::TlsConnector>,
-    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-    pub(crate) root_certificates: Vec<native_tls::Certificate>,
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) root_certificates: Vec<crate::Certificate>,
 }
 
 impl Options {
@@ -64,7 +64,7 @@ impl Options {
             native_only: Vec::new(),
             #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
             tls_connector: None,
-            #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
+            #[cfg(not(target_arch = "wasm32"))]
             root_certificates: Vec::new(),
         }
     }

@@ -753,11 +753,14 @@ impl WebSocketBuilder {
     /// Use this TLS connector for `wss://` instead of the default (native only).
     ///
     /// ```no_run
-    /// let tls = native_tls::TlsConnector::new().unwrap();
+    /// let tls = isows::native_tls::TlsConnector::new().unwrap();
     /// let b = isows::WebSocket::builder("wss://h/").tls_connector(tls);
     /// ```
     #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-    #[cfg_attr(docsrs, doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32")))))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32"))))
+    )]
     pub fn tls_connector(mut self, connector: native_tls::TlsConnector) -> Self {
         self.options.tls_connector = Some(connector);
         self.options.native_only.push("tls_connector");
@@ -768,12 +771,13 @@ impl WebSocketBuilder {
     ///
     /// ```no_run
     /// let pem = std::fs::read("ca.pem").unwrap();
-    /// let ca = native_tls::Certificate::from_pem(&pem).unwrap();
+    /// let ca = isows::Certificate::from_pem(&pem)?;
     /// let b = isows::WebSocket::builder("wss://h/").add_root_certificate(ca);
+    /// # Ok::<(), isows::Error>(())
     /// ```
-    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-    #[cfg_attr(docsrs, doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32")))))]
-    pub fn add_root_certificate(mut self, certificate: native_tls::Certificate) -> Self {
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn add_root_certificate(mut self, certificate: crate::Certificate) -> Self {
         self.options.root_certificates.push(certificate);
         self.options.native_only.push("add_root_certificate");
         self

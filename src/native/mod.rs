@@ -1,6 +1,7 @@
 //! The native backend: tokio + tungstenite, TLS through native-tls.
 
 mod bridge;
+mod certificate;
 pub(crate) mod close_args;
 mod commands;
 mod handshake;
@@ -24,6 +25,7 @@ use crate::message::Message;
 use crate::options::Options;
 use crate::websocket::ReadyState;
 
+pub use certificate::Certificate;
 pub(crate) use runtime::block_on_completion;
 
 /// The handle's side of the connection task.

@@ -12,7 +12,9 @@ pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<Bo
         None => {
             let mut builder = native_tls::TlsConnector::builder();
             for cert in &options.root_certificates {
-                builder.add_root_certificate(cert.clone());
+                let cert = native_tls::Certificate::from_der(cert.der())
+                    .map_err(|e| ErrorCause::Tls(format!("a root certificate: {e}")))?;
+                builder.add_root_certificate(cert);
             }
             builder
                 .build()

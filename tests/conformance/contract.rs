@@ -286,7 +286,11 @@ fn close_completes(mode: Mode, ending: Ending) {
         // A peer that reads fast can keep the buffer under the limit: one message larger
         // than the limit crosses it for sure.
         ws.send(vec![0u8; 5 << 20]).unwrap();
-        assert_ne!(ws.ready_state(), ReadyState::Open, "the crossing send fails the socket");
+        assert_ne!(
+            ws.ready_state(),
+            ReadyState::Open,
+            "the crossing send fails the socket"
+        );
         crossed = Some(Instant::now());
     }
     let start = Instant::now();
@@ -749,8 +753,15 @@ fn sending_after_a_failure_is_not_an_error() {
     }
     assert!(crossed, "the 1 MiB limit was never crossed");
     for _ in 0..10 {
-        assert_eq!(ws.send(vec![0u8; 64 << 10]), Ok(()), "a send after the failure");
+        assert_eq!(
+            ws.send(vec![0u8; 64 << 10]),
+            Ok(()),
+            "a send after the failure"
+        );
     }
-    let close = ws.wait_closed_timeout(Duration::from_secs(5)).unwrap().expect("close");
+    let close = ws
+        .wait_closed_timeout(Duration::from_secs(5))
+        .unwrap()
+        .expect("close");
     assert_eq!(close.code(), 1006);
 }

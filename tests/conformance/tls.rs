@@ -37,7 +37,7 @@ async fn f_14_untrusted_certificate_is_refused_with_a_tls_cause() {
 async fn the_tests_root_certificate_is_accepted() {
     let pki = tls::generate();
     let server = TestServer::start_tls(pki.identity).await;
-    let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
+    let ca = isows::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("wss://{host}:{}/echo", server.addr.port());
         let ws = WebSocket::builder(&url)
@@ -58,8 +58,8 @@ async fn the_tests_root_certificate_is_accepted() {
 async fn a_custom_tls_connector_is_used() {
     let pki = tls::generate();
     let server = TestServer::start_tls(pki.identity).await;
-    let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
-    let connector = native_tls::TlsConnector::builder()
+    let ca = isows::native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
+    let connector = isows::native_tls::TlsConnector::builder()
         .add_root_certificate(ca)
         .build()
         .unwrap();
@@ -75,10 +75,21 @@ async fn a_custom_tls_connector_is_used() {
 async fn hostname_mismatch_is_refused_with_a_tls_cause() {
     let pki = tls::generate_for(&["example.com"]);
     let server = TestServer::start_tls(pki.identity).await;
-    let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
+    let ca = isows::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
     let url = format!("wss://localhost:{}/echo", server.addr.port());
     let ws = WebSocket::builder(&url)
         .add_root_certificate(ca)
+        .connect()
+        .unwrap();
+    assert_tls_failure(&ws).await;
+}
+
+#[tokio::test]
+async fn a_broken_root_certificate_fails_the_handshake_with_a_tls_cause() {
+    let pki = tls::generate();
+    let server = TestServer::start_tls(pki.identity).await;
+    let ws = WebSocket::builder(&server.url("/echo"))
+        .add_root_certificate(isows::Certificate::from_der(vec![1, 2, 3]))
         .connect()
         .unwrap();
     assert_tls_failure(&ws).await;

@@ -80,7 +80,7 @@ async fn wss_runs_tls_over_the_given_stream() {
         let tls = acceptor.accept(server).await.unwrap();
         echo(tls).await;
     });
-    let ca = native_tls::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
+    let ca = isows::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
     let ws = WebSocket::builder("wss://localhost/")
         .add_root_certificate(ca)
         .connect_with_stream(client)
