@@ -765,3 +765,47 @@ fn sending_after_a_failure_is_not_an_error() {
         .expect("close");
     assert_eq!(close.code(), 1006);
 }
+
+/// C-20: a socket closed, and one dropped, while waiting for its turn leave the line; the
+/// next one's handshake starts as soon as the first is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c_20_a_socket_leaving_the_line_does_not_block_the_others() {
+    let server = TestServer::start().await;
+    let url = |i: usize| server.url(&format!("/handshake_sleep_2?ms=300&i={i}"));
+    let first = WebSocket::new(&url(0)).unwrap();
+    let closed = WebSocket::new(&url(1)).unwrap();
+    let dropped = WebSocket::new(&url(2)).unwrap();
+    let last = WebSocket::new(&url(3)).unwrap();
+    let mut r = record(&closed);
+    closed.close();
+    drop(dropped);
+    let start = Instant::now();
+    within(10, "first open", first.opened()).await.unwrap();
+    within(10, "last open", last.opened()).await.unwrap();
+    // Two handshakes of 300 ms one after the other; a stuck line would wait forever.
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        within(10, "close", r.names_until_close()).await,
+        ["error", "close"]
+    );
+    let order: Vec<String> = server
+        .logs()
+        .iter()
+        .map(|l| l.head.lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        order.len(),
+        2,
+        "only the first and the last connected: {order:?}"
+    );
+    assert!(
+        order[0].contains("i=0") && order[1].contains("i=3"),
+        "{order:?}"
+    );
+    first.close();
+    last.close();
+}
