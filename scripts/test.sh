@@ -57,6 +57,28 @@ printf '%s\n' "$out"
 expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection closed.'
 [ "$out" = "$expected" ] || { echo "echo_client printed something else"; exit 1; }
 
+step "examples: wscat, json, tokio_select against the embedded echo server"
+cargo build --locked -q --example wscat --example json --example tokio_select
+# wscat: a line goes out, its echo is printed, then /close 4000 bye (input through a FIFO,
+# each step waiting for wscat's output, bounded).
+mkdir -p target/ci
+rm -f target/ci/wscat.in; mkfifo target/ci/wscat.in
+timeout 60 target/debug/examples/wscat < target/ci/wscat.in > target/ci/wscat.out 2>&1 &
+wscat_pid=$!
+exec 7> target/ci/wscat.in
+wait_for_line target/ci/wscat.out "connected to"
+echo "hello from the test" >&7
+wait_for_line target/ci/wscat.out "< hello from the test"
+echo "/close 4000 bye" >&7
+exec 7>&-
+wait "$wscat_pid" || { cat target/ci/wscat.out; echo "wscat failed"; exit 1; }
+grep -qx "closed 4000 bye" target/ci/wscat.out || { cat target/ci/wscat.out; exit 1; }
+cat target/ci/wscat.out
+timeout 60 target/debug/examples/json
+out=$(timeout 60 target/debug/examples/tokio_select --shutdown-after-ms 300)
+printf '%s\n' "$out"
+grep -qx "closed 1000 shutting down" <<< "$out" || { echo "tokio_select printed something else"; exit 1; }
+
 step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick
 

@@ -33,3 +33,12 @@ pub fn spawn_background() -> std::io::Result<SocketAddr> {
     std::thread::spawn(move || runtime.block_on(serve(listener)));
     Ok(addr)
 }
+
+/// Starts the server on 127.0.0.1 (any free port) as a task of the current tokio runtime.
+#[allow(dead_code)]
+pub async fn spawn() -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(serve(listener));
+    Ok(addr)
+}
