@@ -57,7 +57,10 @@ fn main() -> std::process::ExitCode {
                     Ok(code) => ws.close_with(code, args.next().unwrap_or("")),
                     Err(_) => Err(isows::Error::SyntaxError(format!("'{code}' is not a code"))),
                 },
-                None => Ok(ws.close()),
+                None => {
+                    ws.close();
+                    Ok(())
+                }
             };
             match result {
                 Ok(()) => break,
