@@ -73,7 +73,91 @@ impl fmt::Display for Error {
     }
 }
 
+/// A `DOMException` has no error underneath: `source()` is `None`.
 impl std::error::Error for Error {}
+
+/// What went wrong in words, and the error underneath when there is one (an I/O error, a TLS
+/// error, a protocol error): [`ErrorCause`]'s `source()`. Derefs to the message; two details
+/// are equal when their messages are.
+///
+/// ```
+/// let cause = isows::ErrorCause::Protocol("bad frame".into());
+/// if let isows::ErrorCause::Protocol(detail) = &cause {
+///     assert!(detail.contains("frame"));
+///     assert!(std::error::Error::source(&cause).is_none());
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Detail {
+    message: String,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Detail {
+    /// A detail with an underlying error (natively: `std::io::Error`, the TLS library's
+    /// error, tungstenite's error).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Detail {
+        Detail {
+            message: message.into(),
+            source: Some(std::sync::Arc::new(source)),
+        }
+    }
+
+    /// The message.
+    ///
+    /// ```
+    /// assert_eq!(isows::Detail::from("x").message(), "x");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for Detail {
+    fn from(message: String) -> Self {
+        Detail {
+            message,
+            source: None,
+        }
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(message: &str) -> Self {
+        Detail::from(message.to_owned())
+    }
+}
+
+impl std::ops::Deref for Detail {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.message
+    }
+}
+
+impl PartialEq for Detail {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for Detail {}
+
+impl fmt::Debug for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.message, f)
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// Why a connection failed: carried by [`ErrorEvent`](crate::ErrorEvent).
 ///
@@ -89,25 +173,25 @@ impl std::error::Error for Error {}
 #[non_exhaustive]
 pub enum ErrorCause {
     /// The host name could not be resolved.
-    Dns(String),
+    Dns(Detail),
     /// No TCP connection could be made (refused, unreachable, …).
-    Connect(String),
+    Connect(Detail),
     /// The port is on the Fetch standard's list of blocked ports.
     BlockedPort(u16),
     /// TLS failed: untrusted certificate, name mismatch, no TLS support compiled in, ….
-    Tls(String),
+    Tls(Detail),
     /// The server answered the opening handshake with this HTTP status instead of 101.
     Status(u16),
     /// The server's `Sec-WebSocket-Protocol` does not fit the requested subprotocols.
-    Subprotocol(String),
+    Subprotocol(Detail),
     /// Any other invalid opening-handshake response (bad accept key, headers, garbage).
-    Handshake(String),
+    Handshake(Detail),
     /// The server broke RFC 6455 after the handshake (bad frame, bad close code, …).
-    Protocol(String),
+    Protocol(Detail),
     /// A text message or close reason was not valid UTF-8.
     InvalidUtf8,
     /// A message or frame was larger than the configured maximum.
-    MessageTooBig(String),
+    MessageTooBig(Detail),
     /// `send()` would have taken `bufferedAmount` over the configured maximum.
     SendBufferFull,
     /// The server kept sending pings while it read none of our data or replies (more than
@@ -150,6 +234,25 @@ impl fmt::Display for ErrorCause {
             }
             ErrorCause::Aborted => write!(f, "the connection task was stopped"),
             ErrorCause::Browser => write!(f, "the browser reported an error (it gives no detail)"),
+        }
+    }
+}
+
+/// `source()` is the error underneath, where there is one (see [`Detail`]).
+impl std::error::Error for ErrorCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ErrorCause::Dns(d)
+            | ErrorCause::Connect(d)
+            | ErrorCause::Tls(d)
+            | ErrorCause::Subprotocol(d)
+            | ErrorCause::Handshake(d)
+            | ErrorCause::Protocol(d)
+            | ErrorCause::MessageTooBig(d) => d
+                .source
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+            _ => None,
         }
     }
 }

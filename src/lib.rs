@@ -80,7 +80,7 @@ use wasm as platform;
 pub use wasm::live_sockets;
 
 pub use dispatch::HELD_MESSAGE_LIMIT;
-pub use error::{Error, ErrorCause};
+pub use error::{Detail, Error, ErrorCause};
 pub use event::{
     kind, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageData, MessageEvent, Text,
 };

@@ -18,7 +18,7 @@ use super::read_buffer::GrowingReads;
 use super::tls;
 use super::turns::Ticket;
 use super::url::{is_blocked_port, Target};
-use crate::error::ErrorCause;
+use crate::error::{Detail, ErrorCause};
 use crate::options::Options;
 
 /// A byte stream a connection runs over: TCP, TLS over TCP, or one the caller gave
@@ -71,7 +71,7 @@ pub(crate) async fn connect(
     }
     Err(match last {
         Some(e) => ErrorCause::Connect(e),
-        None => ErrorCause::Dns(format!("{}: no addresses", target.host)),
+        None => ErrorCause::Dns(format!("{}: no addresses", target.host).into()),
     })
 }
 
@@ -103,7 +103,7 @@ async fn upgrade(
 ) -> Result<(Stream, String), ErrorCause> {
     let tcp = TcpStream::connect(addr)
         .await
-        .map_err(|e| ErrorCause::Connect(format!("{addr}: {e}")))?;
+        .map_err(|e| ErrorCause::Connect(Detail::with_source(format!("{addr}: {e}"), e)))?;
     let _ = tcp.set_nodelay(true);
     let stream: BoxIo = if target.secure {
         tls::wrap(Box::new(tcp), &target.host, options).await?
@@ -121,7 +121,7 @@ async fn upgrade_over(
 ) -> Result<(Stream, String), ErrorCause> {
     let key = generate_key();
     let request = request(target, options, &key);
-    let io = |e: std::io::Error| ErrorCause::Handshake(e.to_string());
+    let io = |e: std::io::Error| ErrorCause::Handshake(Detail::with_source(e.to_string(), e));
     stream.write_all(request.as_bytes()).await.map_err(io)?;
     stream.flush().await.map_err(io)?;
 
@@ -169,7 +169,7 @@ async fn resolve(target: &Target) -> Result<Vec<SocketAddr>, ErrorCause> {
         Ok(ip) => Ok(vec![SocketAddr::new(ip, target.port)]),
         Err(_) => Ok(tokio::net::lookup_host((target.host.as_str(), target.port))
             .await
-            .map_err(|e| ErrorCause::Dns(format!("{}: {e}", target.host)))?
+            .map_err(|e| ErrorCause::Dns(Detail::with_source(format!("{}: {e}", target.host), e)))?
             .collect()),
     }
 }
@@ -232,7 +232,10 @@ pub(crate) fn check_response(
     let len = match response.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(ErrorCause::Handshake(format!("not an HTTP response: {e}"))),
+        Err(e) => {
+            let m = format!("not an HTTP response: {e}");
+            return Err(ErrorCause::Handshake(Detail::with_source(m, e)));
+        }
     };
     let status = response.code.unwrap_or(0);
     if status != 101 {
@@ -246,14 +249,14 @@ pub(crate) fn check_response(
             .map(|h| h.value)
             .collect()
     };
-    let bad = |m: &str| Err(ErrorCause::Handshake(m.to_owned()));
+    let bad = |m: &str| Err(ErrorCause::Handshake(m.into()));
     let single = |name: &str| -> Result<Option<String>, ErrorCause> {
         match all(name).as_slice() {
             [] => Ok(None),
             [v] => Ok(Some(String::from_utf8_lossy(v).trim().to_owned())),
-            _ => Err(ErrorCause::Handshake(format!(
-                "'{name}' header appears more than once"
-            ))),
+            _ => Err(ErrorCause::Handshake(
+                format!("'{name}' header appears more than once").into(),
+            )),
         }
     };
     if !single("Upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket")) {
@@ -276,7 +279,7 @@ pub(crate) fn check_response(
         return bad("the server accepted an extension the client did not offer");
     }
     let protocol = match single("Sec-WebSocket-Protocol")
-        .map_err(|e| ErrorCause::Subprotocol(e.to_string()))?
+        .map_err(|e| ErrorCause::Subprotocol(e.to_string().into()))?
     {
         None if requested.is_empty() => String::new(),
         None => {
@@ -285,15 +288,15 @@ pub(crate) fn check_response(
             ))
         }
         Some(p) if requested.is_empty() => {
-            return Err(ErrorCause::Subprotocol(format!(
-                "the server selected '{p}' but none was requested"
-            )))
+            return Err(ErrorCause::Subprotocol(
+                format!("the server selected '{p}' but none was requested").into(),
+            ))
         }
         Some(p) if requested.contains(&p) => p,
         Some(p) => {
-            return Err(ErrorCause::Subprotocol(format!(
-                "the server selected '{p}', which was not requested"
-            )))
+            return Err(ErrorCause::Subprotocol(
+                format!("the server selected '{p}', which was not requested").into(),
+            ))
         }
     };
     Ok(Some((len, protocol)))

@@ -29,7 +29,7 @@ use super::handshake::{self, Stream};
 use super::turns::Ticket;
 use super::url::Target;
 use crate::dispatch::{BurstCache, Happening, SocketState};
-use crate::error::ErrorCause;
+use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::message::Message;
 use crate::options::Options;
@@ -540,11 +540,22 @@ impl Session<'_> {
             | WsError::AlreadyClosed
             | WsError::Io(_)
             | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Lost,
-            WsError::Capacity(e) => End::Fail(ErrorCause::MessageTooBig(e.to_string()), Some(1009)),
+            WsError::Capacity(e) => End::Fail(
+                ErrorCause::MessageTooBig(Detail::with_source(e.to_string(), e)),
+                Some(1009),
+            ),
             WsError::Utf8(_) => End::Fail(ErrorCause::InvalidUtf8, Some(1007)),
-            WsError::Protocol(e) => End::Fail(ErrorCause::Protocol(e.to_string()), Some(1002)),
-            WsError::Tls(e) => End::Fail(ErrorCause::Tls(e.to_string()), None),
-            other => End::Fail(ErrorCause::Protocol(other.to_string()), Some(1002)),
+            WsError::Protocol(e) => End::Fail(
+                ErrorCause::Protocol(Detail::with_source(e.to_string(), e)),
+                Some(1002),
+            ),
+            WsError::Tls(e) => {
+                End::Fail(ErrorCause::Tls(Detail::with_source(e.to_string(), e)), None)
+            }
+            other => End::Fail(
+                ErrorCause::Protocol(Detail::with_source(other.to_string(), other)),
+                Some(1002),
+            ),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `wss://`: TLS over the TCP stream with native-tls (the platform's TLS library).
 
 use super::handshake::BoxIo;
-use crate::error::ErrorCause;
+use crate::error::{Detail, ErrorCause};
 use crate::options::Options;
 
 /// Wraps `tcp` (a TCP stream, or one the caller gave) in TLS for `host`, with the builder's connector or root certificates.
@@ -12,19 +12,20 @@ pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<Bo
         None => {
             let mut builder = native_tls::TlsConnector::builder();
             for cert in &options.root_certificates {
-                let cert = native_tls::Certificate::from_der(cert.der())
-                    .map_err(|e| ErrorCause::Tls(format!("a root certificate: {e}")))?;
+                let cert = native_tls::Certificate::from_der(cert.der()).map_err(|e| {
+                    ErrorCause::Tls(Detail::with_source(format!("a root certificate: {e}"), e))
+                })?;
                 builder.add_root_certificate(cert);
             }
             builder
                 .build()
-                .map_err(|e| ErrorCause::Tls(e.to_string()))?
+                .map_err(|e| ErrorCause::Tls(Detail::with_source(e.to_string(), e)))?
         }
     };
     let stream = tokio_native_tls::TlsConnector::from(connector)
         .connect(host, tcp)
         .await
-        .map_err(|e| ErrorCause::Tls(e.to_string()))?;
+        .map_err(|e| ErrorCause::Tls(Detail::with_source(e.to_string(), e)))?;
     Ok(Box::new(stream))
 }
 

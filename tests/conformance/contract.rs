@@ -809,3 +809,31 @@ async fn c_20_a_socket_leaving_the_line_does_not_block_the_others() {
     first.close();
     last.close();
 }
+
+/// Errors as Rust expects them: `std::error::Error` with the error underneath as `source()`,
+/// `Send + Sync + 'static`, `Debug` on the builder.
+#[tokio::test]
+async fn error_causes_carry_their_source() {
+    fn send_sync_static<T: Send + Sync + 'static>() {}
+    send_sync_static::<isows::Error>();
+    send_sync_static::<isows::ErrorCause>();
+    // A port nobody listens on: refused, an I/O error underneath.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ws = WebSocket::new(&format!("ws://127.0.0.1:{port}/")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    ws.set_onerror(move |e| tx.send(e.cause().clone()).unwrap());
+    let cause = within(10, "error", rx.recv()).await.unwrap();
+    assert!(matches!(cause, isows::ErrorCause::Connect(_)), "{cause:?}");
+    let source = std::error::Error::source(&cause).expect("an I/O error underneath");
+    let io = source
+        .downcast_ref::<std::io::Error>()
+        .expect("std::io::Error");
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+    let err: Box<dyn std::error::Error + Send + Sync> = Box::new(cause);
+    assert!(err.to_string().starts_with("could not connect"));
+    assert!(format!("{:?}", WebSocket::builder("ws://h/")).starts_with("WebSocketBuilder"));
+}
