@@ -34,14 +34,16 @@ use std::sync::Arc;
 
 use crate::completion::Completion;
 use crate::error::ErrorCause;
-use crate::event::{AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent};
+use crate::event::{
+    AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent, Target,
+};
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::lock::{Guard, Lock};
 #[cfg(not(target_arch = "wasm32"))]
-use crate::sync::AtomicU8;
+use crate::sync::{AtomicU8, AtomicUsize};
 use crate::websocket::ReadyState;
 #[cfg(target_arch = "wasm32")]
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicU8, AtomicUsize};
 
 /// How many messages are held for a `message` listener that has not been registered yet.
 /// Later ones are dropped with a warning.
@@ -58,6 +60,7 @@ pub const HELD_MESSAGE_LIMIT: usize = 1024;
 pub(crate) struct BurstCache {
     snapshot: Option<Snapshot>,
     origin: Option<Arc<str>>,
+    target: Option<crate::WebSocket>,
 }
 
 impl BurstCache {
@@ -65,6 +68,8 @@ impl BurstCache {
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn end(&mut self) {
         self.snapshot = None;
+        // The task must not keep a handle: the last user handle's drop releases the socket.
+        self.target = None;
     }
 }
 
@@ -119,11 +124,19 @@ pub(crate) struct SocketState {
     queue: Lock<EventQueue>,
     pub(crate) opened: Completion<Result<(), CloseEvent>>,
     pub(crate) closed: Completion<CloseEvent>,
+    /// The backend's side of the socket.
+    pub(crate) connection: crate::platform::Connection,
+    /// How many `WebSocket` handles exist (the last one's drop may release the socket).
+    pub(crate) handles: AtomicUsize,
 }
 
 impl SocketState {
-    pub(crate) fn new(url: String, origin: String) -> Self {
-        SocketState {
+    pub(crate) fn new(
+        url: String,
+        origin: String,
+        connection: crate::platform::Connection,
+    ) -> Arc<Self> {
+        Arc::new(SocketState {
             url,
             origin: origin.into(),
             ready_state: AtomicU8::new(ReadyState::Connecting as u8),
@@ -132,7 +145,15 @@ impl SocketState {
             queue: Lock::default(),
             opened: Completion::new(),
             closed: Completion::new(),
-        }
+            connection,
+            handles: AtomicUsize::new(0),
+        })
+    }
+
+    /// A handle to give events as `target()` (dropped with the event unless a listener
+    /// keeps it).
+    fn target_handle(self: &Arc<Self>) -> Option<crate::WebSocket> {
+        Some(crate::WebSocket::from_state(self))
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {
@@ -157,7 +178,7 @@ impl SocketState {
     }
 
     /// Reports a happening; its event is delivered in order with all others.
-    pub(crate) fn emit(&self, happening: Happening) {
+    pub(crate) fn emit(self: &Arc<Self>, happening: Happening) {
         self.enqueue(Item::Happen(happening));
     }
 
@@ -165,7 +186,7 @@ impl SocketState {
     /// registered: what was held for that type is then delivered. What `change` returns
     /// besides is dropped outside the lock.
     pub(crate) fn with_registry<R>(
-        &self,
+        self: &Arc<Self>,
         change: impl FnOnce(&mut Registry) -> (Option<EventType>, R),
     ) -> R {
         let mut q = self.queue.lock();
@@ -180,7 +201,7 @@ impl SocketState {
     /// The release is queued under the same lock as the registration: were it queued after,
     /// a thread finishing the close in between would drop every listener (the new one too)
     /// before the held events reach it (found by the loom model below).
-    fn registered(&self, mut q: Guard<'_, EventQueue>, added: Option<EventType>) {
+    fn registered(self: &Arc<Self>, mut q: Guard<'_, EventQueue>, added: Option<EventType>) {
         let Some(ty) = added else { return };
         q.ever_listened[ty.index()] = true;
         if q.held[ty.index()].is_empty() && !q.finished {
@@ -218,8 +239,12 @@ impl SocketState {
     /// first. `cache` keeps the message listeners' snapshot and the origin from one message
     /// to the next, moved rather than cloned.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn emit_message_in_burst(&self, data: MessageData, cache: &mut BurstCache) {
-        let (event, stale) = {
+    pub(crate) fn emit_message_in_burst(
+        self: &Arc<Self>,
+        data: MessageData,
+        cache: &mut BurstCache,
+    ) {
+        let (mut event, stale) = {
             let mut q = self.queue.lock();
             if !q.items.is_empty() {
                 q.items.push_back(Item::Happen(Happening::Message(data)));
@@ -240,22 +265,24 @@ impl SocketState {
             (event, stale)
         };
         drop(stale);
+        event.set_target(cache.target.take().or_else(|| self.target_handle()));
         if let Some(snapshot) = &cache.snapshot {
             // A message settles nothing: straight to the listeners.
             deliver(snapshot, &event, &|id| self.remove_cell(id));
         }
         if let AnyEvent::Message(m) = event {
             cache.origin = Some(m.origin);
+            cache.target = m.target.0;
         }
     }
 
     /// Ends a burst: delivers what is queued and gives the turn back.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn end_burst(&self) {
+    pub(crate) fn end_burst(self: &Arc<Self>) {
         self.run(false);
     }
 
-    fn enqueue(&self, item: Item) {
+    fn enqueue(self: &Arc<Self>, item: Item) {
         let first = {
             let mut q = self.queue.lock();
             if q.running {
@@ -268,20 +295,21 @@ impl SocketState {
             self.next_delivery(&mut q, item)
         };
         if let Some((event, snapshot)) = first {
-            self.deliver(&event, &snapshot);
+            self.deliver(event, &snapshot);
         }
         self.run(false);
     }
 
     /// Calls the listeners of an event, then resolves what waits for it.
-    fn deliver(&self, event: &AnyEvent, snapshot: &Snapshot) {
-        deliver(snapshot, event, &|id| self.remove_cell(id));
-        self.settle(event);
+    fn deliver(self: &Arc<Self>, mut event: AnyEvent, snapshot: &Snapshot) {
+        event.set_target(self.target_handle());
+        deliver(snapshot, &event, &|id| self.remove_cell(id));
+        self.settle(&event);
     }
 
     /// Runs the queue until it is empty; then gives the turn back, unless `keep_turn` (during
     /// a burst). Only the thread that has the turn gets here.
-    fn run(&self, keep_turn: bool) {
+    fn run(self: &Arc<Self>, keep_turn: bool) {
         loop {
             let (event, snapshot) = {
                 let mut q = self.queue.lock();
@@ -302,7 +330,7 @@ impl SocketState {
                     None => continue,
                 }
             };
-            self.deliver(&event, &snapshot);
+            self.deliver(event, &snapshot);
         }
     }
 
@@ -312,8 +340,12 @@ impl SocketState {
         match event {
             AnyEvent::Open(_) => self.opened.complete(Ok(())),
             AnyEvent::Close(close) => {
-                self.opened.complete(Err(close.clone()));
-                self.closed.complete(close.clone());
+                // Kept without a target: the state would hold itself (`WebSocket::closed`
+                // puts the socket back).
+                let mut kept = close.clone();
+                kept.target = Target::default();
+                self.opened.complete(Err(kept.clone()));
+                self.closed.complete(kept);
             }
             AnyEvent::Message(_) | AnyEvent::Error(_) => {}
         }
@@ -359,6 +391,7 @@ impl SocketState {
             AnyEvent::Message(MessageEvent {
                 data,
                 origin: origin.unwrap_or_else(|| self.origin.clone()),
+                target: Target::default(),
             })
         })
     }
@@ -377,6 +410,7 @@ impl SocketState {
                 *self.negotiated.lock() = (protocol, extensions);
                 Some(AnyEvent::Open(Event {
                     event_type: EventType::Open,
+                    target: Target::default(),
                 }))
             }
             Happening::Message(data) => self.message_event(data, None),
@@ -386,7 +420,10 @@ impl SocketState {
             }
             Happening::Error(cause) => {
                 self.set_closed();
-                Some(AnyEvent::Error(ErrorEvent { cause }))
+                Some(AnyEvent::Error(ErrorEvent {
+                    cause,
+                    target: Target::default(),
+                }))
             }
             Happening::Close(event) => {
                 self.set_closed();
@@ -448,11 +485,11 @@ mod loom_model {
         }
     }
 
-    fn register(shared: &SocketState, ty: EventType, callback: Callback) {
+    fn register(shared: &Arc<SocketState>, ty: EventType, callback: Callback) {
         shared.with_registry(|r| (Some(ty), r.add(ty, callback, false)));
     }
 
-    fn task(shared: &SocketState) {
+    fn task(shared: &Arc<SocketState>) {
         shared.emit(Happening::Open {
             protocol: String::new(),
             extensions: String::new(),
@@ -477,7 +514,11 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let shared = Arc::new(SocketState::new("ws://h/".into(), "http://h".into()));
+            let shared = SocketState::new(
+                "ws://h/".into(),
+                "http://h".into(),
+                crate::platform::Connection::for_model(),
+            );
             let probe = Arc::new(Probe::default());
             register(&shared, EventType::Open, probe.listener("open"));
             register(&shared, EventType::Close, probe.listener("close"));

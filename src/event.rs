@@ -44,6 +44,32 @@ impl EventType {
     }
 }
 
+/// The socket an event was dispatched on, set when it is delivered (held events and the
+/// close kept by `closed()` keep none: that would tie the socket's state to itself). Ignored by
+/// `==`; `Debug` shows `..`.
+#[derive(Clone, Default)]
+pub(crate) struct Target(pub(crate) Option<crate::WebSocket>);
+
+impl Target {
+    fn socket(&self) -> Option<&crate::WebSocket> {
+        self.0.as_ref()
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Target {}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
+}
+
 /// The plain `Event` given to `open` listeners.
 ///
 /// ```
@@ -53,9 +79,24 @@ impl EventType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub(crate) event_type: EventType,
+    pub(crate) target: Target,
 }
 
 impl Event {
+    /// `event.target`: the socket this event was dispatched on, so a listener can reply or
+    /// close without capturing a handle. `Some` for every event given to a listener or
+    /// returned by `opened()`/`closed()`; `None` only for a copy of an event kept elsewhere
+    /// (isows keeps none itself: the socket's state would then hold itself).
+    ///
+    /// ```no_run
+    /// # let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// ws.set_onopen(|e| if let Some(ws) = e.target() { ws.close() });
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn target(&self) -> Option<&crate::WebSocket> {
+        self.target.socket()
+    }
+
     /// The event's type (`open`).
     ///
     /// ```
@@ -77,9 +118,24 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorEvent {
     pub(crate) cause: ErrorCause,
+    pub(crate) target: Target,
 }
 
 impl ErrorEvent {
+    /// `event.target`: the socket this event was dispatched on, so a listener can reply or
+    /// close without capturing a handle. `Some` for every event given to a listener or
+    /// returned by `opened()`/`closed()`; `None` only for a copy of an event kept elsewhere
+    /// (isows keeps none itself: the socket's state would then hold itself).
+    ///
+    /// ```no_run
+    /// # let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// ws.set_onerror(|e| if let Some(ws) = e.target() { ws.close() });
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn target(&self) -> Option<&crate::WebSocket> {
+        self.target.socket()
+    }
+
     /// Why the connection failed.
     ///
     /// ```
@@ -284,9 +340,24 @@ impl std::fmt::Display for MessageData {
 pub struct MessageEvent {
     pub(crate) data: MessageData,
     pub(crate) origin: Arc<str>,
+    pub(crate) target: Target,
 }
 
 impl MessageEvent {
+    /// `event.target`: the socket this event was dispatched on, so a listener can reply or
+    /// close without capturing a handle. `Some` for every event given to a listener or
+    /// returned by `opened()`/`closed()`; `None` only for a copy of an event kept elsewhere
+    /// (isows keeps none itself: the socket's state would then hold itself).
+    ///
+    /// ```no_run
+    /// # let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// ws.set_onmessage(|e| if let Some(ws) = e.target() { ws.close() });
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn target(&self) -> Option<&crate::WebSocket> {
+        self.target.socket()
+    }
+
     /// The message payload.
     ///
     /// ```
@@ -318,9 +389,24 @@ pub struct CloseEvent {
     pub(crate) code: u16,
     pub(crate) reason: String,
     pub(crate) was_clean: bool,
+    pub(crate) target: Target,
 }
 
 impl CloseEvent {
+    /// `event.target`: the socket this event was dispatched on, so a listener can reply or
+    /// close without capturing a handle. `Some` for every event given to a listener or
+    /// returned by `opened()`/`closed()`; `None` only for a copy of an event kept elsewhere
+    /// (isows keeps none itself: the socket's state would then hold itself).
+    ///
+    /// ```no_run
+    /// # let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// ws.set_onclose(|e| if let Some(ws) = e.target() { ws.close() });
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn target(&self) -> Option<&crate::WebSocket> {
+        self.target.socket()
+    }
+
     /// The close code: the first Close frame received decides it; 1005 when it had no body;
     /// 1006 when none was received.
     ///
@@ -355,6 +441,7 @@ impl CloseEvent {
             code: 1006,
             reason: String::new(),
             was_clean: false,
+            target: Target::default(),
         }
     }
 }
@@ -369,6 +456,17 @@ pub(crate) enum AnyEvent {
 }
 
 impl AnyEvent {
+    /// Sets (or clears, with `None`) the socket the event is dispatched on.
+    pub(crate) fn set_target(&mut self, target: Option<crate::WebSocket>) {
+        let slot = match self {
+            AnyEvent::Open(e) => &mut e.target,
+            AnyEvent::Message(e) => &mut e.target,
+            AnyEvent::Error(e) => &mut e.target,
+            AnyEvent::Close(e) => &mut e.target,
+        };
+        slot.0 = target;
+    }
+
     pub(crate) fn event_type(&self) -> EventType {
         match self {
             AnyEvent::Open(_) => EventType::Open,

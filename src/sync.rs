@@ -4,12 +4,12 @@
 
 #[cfg(not(isows_loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize},
     Condvar, Mutex, MutexGuard,
 };
 
 #[cfg(isows_loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize},
     Condvar, Mutex, MutexGuard,
 };

@@ -124,20 +124,22 @@ impl std::str::FromStr for BinaryType {
 /// ws.set_onmessage(|e| println!("Received Message: {}", e.data()));
 /// # Ok::<(), isows::Error>(())
 /// ```
-#[derive(Clone)]
 pub struct WebSocket {
-    handle: Arc<Handle>,
-}
-
-struct Handle {
     shared: Arc<SocketState>,
-    conn: backend::Connection,
 }
 
-impl Drop for Handle {
+/// A handle more: counted, so the last one's drop can release the socket.
+impl Clone for WebSocket {
+    fn clone(&self) -> Self {
+        WebSocket::from_state(&self.shared)
+    }
+}
+
+impl Drop for WebSocket {
     fn drop(&mut self) {
-        if !self.shared.has_listeners() {
-            self.conn.release(&self.shared);
+        let shared = &self.shared;
+        if shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 && !shared.has_listeners() {
+            shared.connection.release(shared);
         }
     }
 }
@@ -205,14 +207,20 @@ impl WebSocket {
         }
     }
 
-    pub(crate) fn from_parts(shared: Arc<SocketState>, conn: backend::Connection) -> Self {
+    /// A new handle to a socket (the first, from `connect`, or one for an event's `target()`).
+    pub(crate) fn from_state(shared: &Arc<SocketState>) -> Self {
+        shared.handles.fetch_add(1, Ordering::AcqRel);
         WebSocket {
-            handle: Arc::new(Handle { shared, conn }),
+            shared: shared.clone(),
         }
     }
 
-    fn shared(&self) -> &SocketState {
-        &self.handle.shared
+    fn shared(&self) -> &Arc<SocketState> {
+        &self.shared
+    }
+
+    fn conn(&self) -> &backend::Connection {
+        &self.shared.connection
     }
 
     /// `url`: the parsed URL, serialized (`ws://h` reads `ws://h/`).
@@ -237,7 +245,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn ready_state(&self) -> ReadyState {
-        self.handle.conn.ready_state(self.shared())
+        self.conn().ready_state(self.shared())
     }
 
     /// `bufferedAmount`: bytes passed to `send()` that have not reached the OS yet. After
@@ -249,7 +257,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn buffered_amount(&self) -> u64 {
-        self.handle.conn.buffered_amount(self.shared())
+        self.conn().buffered_amount(self.shared())
     }
 
     /// `protocol`: the subprotocol the server selected; `""` until `open`.
@@ -260,7 +268,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn protocol(&self) -> String {
-        self.handle.conn.protocol(self.shared())
+        self.conn().protocol(self.shared())
     }
 
     /// `extensions`: the extensions the server accepted (`""`: isows offers none yet).
@@ -271,7 +279,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn extensions(&self) -> String {
-        self.handle.conn.extensions(self.shared())
+        self.conn().extensions(self.shared())
     }
 
     /// `binaryType` (default `Blob`).
@@ -313,7 +321,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub fn send(&self, data: impl Into<Message>) -> Result<(), Error> {
-        self.handle.conn.send(self.shared(), data.into())
+        self.conn().send(self.shared(), data.into())
     }
 
     /// `close()`: starts the closing handshake with an empty Close frame (the peer's echo
@@ -330,7 +338,7 @@ impl WebSocket {
     /// ```
     pub fn close(&self) {
         // Without arguments there is nothing to reject.
-        let _ = self.handle.conn.close(self.shared(), None);
+        let _ = self.conn().close(self.shared(), None);
     }
 
     /// `close(code, reason)`: the code must be 1000 or 3000–4999 (`InvalidAccessError`), the
@@ -343,7 +351,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
-        self.handle.conn.close(self.shared(), Some((code, reason)))
+        self.conn().close(self.shared(), Some((code, reason)))
     }
 
     /// `addEventListener(type, listener)`: listeners run in registration order, one event
@@ -523,7 +531,17 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub async fn opened(&self) -> Result<(), CloseEvent> {
-        self.shared().opened.wait_async().await
+        self.shared()
+            .opened
+            .wait_async()
+            .await
+            .map_err(|c| self.targeted(c))
+    }
+
+    /// A kept close event, with this socket as its `target()` again.
+    fn targeted(&self, mut close: CloseEvent) -> CloseEvent {
+        close.target = crate::event::Target(Some(self.clone()));
+        close
     }
 
     /// Resolves with the close event once the socket is CLOSED.
@@ -536,7 +554,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub async fn closed(&self) -> CloseEvent {
-        self.shared().closed.wait_async().await
+        self.targeted(self.shared().closed.wait_async().await)
     }
 
     /// Blocks the thread until the socket opens (`Ok`) or closes without opening (`Err`),
@@ -551,6 +569,7 @@ impl WebSocket {
     pub fn wait_opened(&self) -> Result<Result<(), CloseEvent>, Error> {
         self.wait(|s, t| s.opened.wait_blocking(t), None)
             .map(|o| o.expect("no timeout"))
+            .map(|o| o.map_err(|c| self.targeted(c)))
     }
 
     /// Blocks the thread until the socket is CLOSED and returns the close event (see
@@ -564,7 +583,7 @@ impl WebSocket {
     /// ```
     pub fn wait_closed(&self) -> Result<CloseEvent, Error> {
         self.wait(|s, t| s.closed.wait_blocking(t), None)
-            .map(|o| o.expect("no timeout"))
+            .map(|o| self.targeted(o.expect("no timeout")))
     }
 
     /// [`wait_closed`](Self::wait_closed) with a limit: `Ok(None)` if the socket is not
@@ -578,6 +597,7 @@ impl WebSocket {
     /// ```
     pub fn wait_closed_timeout(&self, timeout: Duration) -> Result<Option<CloseEvent>, Error> {
         self.wait(|s, t| s.closed.wait_blocking(t), Some(timeout))
+            .map(|o| o.map(|c| self.targeted(c)))
     }
 
     fn wait<T>(
@@ -791,8 +811,10 @@ impl WebSocketBuilder {
     /// assert_eq!(err.name(), "SyntaxError");
     /// ```
     pub fn connect(self) -> Result<WebSocket, Error> {
-        let (shared, conn) = backend::connect(self.options, None)?;
-        Ok(WebSocket::from_parts(shared, conn))
+        Ok(WebSocket::from_state(&backend::connect(
+            self.options,
+            None,
+        )?))
     }
 
     /// Like [`connect`](Self::connect), over a stream you opened yourself (native only): a
@@ -815,7 +837,9 @@ impl WebSocketBuilder {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let (shared, conn) = backend::connect(self.options, Some(Box::new(stream)))?;
-        Ok(WebSocket::from_parts(shared, conn))
+        Ok(WebSocket::from_state(&backend::connect(
+            self.options,
+            Some(Box::new(stream)),
+        )?))
     }
 }

@@ -134,6 +134,7 @@ impl<T> CommandQueue<T> {
     }
 
     /// No more items will be pushed.
+    #[cfg(test)]
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.waker.wake();

@@ -28,17 +28,11 @@ use crate::websocket::ReadyState;
 pub use certificate::Certificate;
 pub(crate) use runtime::block_on_completion;
 
-/// The handle's side of the connection task.
+/// The handles' side of the connection task.
 pub(crate) struct Connection {
     commands: Arc<CommandQueue<Command>>,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
     max_buffered_amount: Option<u64>,
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.commands.close();
-    }
 }
 
 /// The backend's side of the handle's methods (the wasm32 backend has the same ones).
@@ -132,6 +126,15 @@ impl Backend for Connection {
 }
 
 impl Connection {
+    /// A connection with no task behind it, for the loom model of the dispatcher.
+    #[cfg(all(test, isows_loom))]
+    pub(crate) fn for_model() -> Connection {
+        Connection {
+            commands: Arc::new(CommandQueue::new()),
+            max_buffered_amount: None,
+        }
+    }
+
     /// Queues the Close frame behind the data sent before it, and starts the close timeout
     /// now (the task sees the flag at once, even while it cannot write).
     fn start_closing(&self, frame: Option<(u16, String)>) {
@@ -145,16 +148,16 @@ impl Connection {
 pub(crate) fn connect(
     options: Options,
     stream: Option<handshake::BoxIo>,
-) -> Result<(Arc<SocketState>, Connection), Error> {
+) -> Result<Arc<SocketState>, Error> {
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
-    let shared = Arc::new(SocketState::new(
-        target.serialized.clone(),
-        target.origin.clone(),
-    ));
-    let max_buffered_amount = options.max_buffered_amount;
     let queue = Arc::new(CommandQueue::new());
+    let connection = Connection {
+        commands: queue.clone(),
+        max_buffered_amount: options.max_buffered_amount,
+    };
+    let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
     let guard = task::EndGuard::new(shared.clone(), queue.clone());
@@ -168,13 +171,7 @@ pub(crate) fn connect(
         ),
     };
     runtime::handle().spawn(task::run(guard, target, options, transport));
-    Ok((
-        shared,
-        Connection {
-            commands: queue,
-            max_buffered_amount,
-        },
-    ))
+    Ok(shared)
 }
 
 /// Extra headers must be valid HTTP and must not touch what the protocol controls.

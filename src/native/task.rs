@@ -159,6 +159,7 @@ pub(crate) async fn run(
                 code,
                 reason,
                 was_clean: true,
+                target: Default::default(),
             })
         }
         End::Lost => guard.close(CloseEvent::abnormal()),
@@ -207,7 +208,7 @@ struct Session<'a> {
     /// Commands taken from the queue, not yet handed to tungstenite.
     pending: VecDeque<Command>,
     commands_open: bool,
-    shared: &'a SocketState,
+    shared: &'a Arc<SocketState>,
     close_timeout: Duration,
     /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
     unflushed: u64,
@@ -227,7 +228,7 @@ struct Session<'a> {
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
-struct EndBurst<'a>(&'a SocketState);
+struct EndBurst<'a>(&'a Arc<SocketState>);
 
 impl Drop for EndBurst<'_> {
     fn drop(&mut self) {

@@ -71,7 +71,7 @@ impl Inner {
     }
 }
 
-/// The handle's side of the browser socket.
+/// The handles' side of the browser socket.
 pub(crate) struct Connection {
     inner: Rc<Inner>,
 }
@@ -92,7 +92,7 @@ fn dom_error(e: JsValue) -> Error {
 pub(crate) fn connect(
     options: Options,
     _stream: Option<std::convert::Infallible>,
-) -> Result<(Arc<SocketState>, Connection), Error> {
+) -> Result<Arc<SocketState>, Error> {
     if let Some(name) = options.native_only.first() {
         return Err(Error::NotSupportedError(message(&[
             "the builder option '",
@@ -126,12 +126,16 @@ pub(crate) fn connect(
         web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols).map_err(dom_error)?;
     ws.set_binary_type(BinaryType::Arraybuffer);
     // `ws:`/`wss:` URLs have a tuple origin, serialized `scheme://host[:port]`.
-    let shared = Arc::new(SocketState::new(ws.url(), parsed.origin()));
+    let url = ws.url();
     LIVE.fetch_add(1, Ordering::SeqCst);
     let inner = Rc::new(Inner {
         ws,
         callback: RefCell::new(None),
     });
+    let connection = Connection {
+        inner: inner.clone(),
+    };
+    let shared = SocketState::new(url, parsed.origin(), connection);
 
     // One callback for the four events (one closure is much smaller in the .wasm than four).
     // It holds the socket (`Rc<Inner>`) until `close` releases it.
@@ -152,6 +156,7 @@ pub(crate) fn connect(
                 code: e.code(),
                 reason: e.reason(),
                 was_clean: e.was_clean(),
+                target: Default::default(),
             }));
             i.release();
         } else if e.type_() == "open" {
@@ -171,7 +176,7 @@ pub(crate) fn connect(
     ws.set_onerror(f);
     ws.set_onclose(f);
     *inner.callback.borrow_mut() = Some(callback);
-    Ok((shared, Connection { inner }))
+    Ok(shared)
 }
 
 /// The backend's side of the handle's methods (the native backend has the same ones): the

@@ -331,3 +331,58 @@ async fn a_panicking_listener_does_not_stop_dispatch() {
     ws.send("still works").unwrap();
     assert!(matches!(rec.next().await, Ev::Message { .. }));
 }
+
+/// `event.target()`: a listener replies and closes through the event, capturing nothing;
+/// the socket still closes on its own once the handles are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listeners_reach_their_socket_through_event_target() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    ws.set_onopen(|e| e.target().unwrap().send("ping").unwrap());
+    ws.set_onmessage(|e| {
+        let ws = e.target().unwrap();
+        if e.data().as_text() == Some("ping") {
+            ws.send("pong").unwrap();
+        } else {
+            ws.close_with(4000, "done").unwrap();
+        }
+    });
+    let t = tx.clone();
+    ws.set_onclose(move |e| {
+        let target = e.target().expect("a target");
+        t.send((e.code(), target.ready_state(), target.url().to_owned()))
+            .unwrap();
+    });
+    let url = ws.url().to_owned();
+    drop(ws); // listeners keep it alive
+    let (code, state, target_url) = within(10, "close", rx.recv()).await.unwrap();
+    assert_eq!(
+        (code, state, target_url),
+        (4000, isows::ReadyState::Closed, url)
+    );
+    drop(tx);
+}
+
+/// A socket with no listeners whose last handle is gone is closed, even after its events
+/// had targets (the dispatcher keeps no handle of its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targets_do_not_keep_a_socket_alive() {
+    let server = TestServer::start().await;
+    let ws = WebSocket::new(&server.url("/echo")).unwrap();
+    let id = ws.add_event_listener(isows::kind::Open, |e| {
+        e.target().unwrap().send("x").unwrap();
+    });
+    within(10, "open", ws.opened()).await.unwrap();
+    ws.remove_event_listener(id);
+    let closed = ws.clone();
+    drop(ws);
+    // `closed` is a handle too: drop it as well, then the server must see the Close.
+    drop(closed);
+    let log = server.wait_for_frame(|f| f.is_close()).await;
+    assert_eq!(
+        log.frame_kinds().last(),
+        Some(&(8, 0)),
+        "an empty Close on release"
+    );
+}
