@@ -46,15 +46,18 @@ fn main() -> std::process::ExitCode {
     };
     let failed = Arc::new(AtomicBool::new(false));
 
-    let s = socket.clone();
-    socket.set_onopen(move |_| {
+    // `e.target()` is the socket, as `event.target` in JavaScript: no clone to capture.
+    socket.set_onopen(|e| {
         println!("Connection open ...");
-        let _ = s.send("Hello WebSockets!");
+        if let Some(socket) = e.target() {
+            let _ = socket.send("Hello WebSockets!");
+        }
     });
-    let s = socket.clone();
-    socket.set_onmessage(move |e| {
+    socket.set_onmessage(|e| {
         println!("Received Message: {}", e.data());
-        s.close();
+        if let Some(socket) = e.target() {
+            socket.close();
+        }
     });
     socket.set_onclose(|_| println!("Connection closed."));
     let f = failed.clone();

@@ -16,15 +16,13 @@
 //! use isows::WebSocket;
 //!
 //! let socket = WebSocket::new("ws://127.0.0.1:8080/")?;
-//! let s = socket.clone();
-//! socket.set_onopen(move |_| {
+//! socket.set_onopen(|e| {
 //!     println!("Connection open ...");
-//!     s.send("Hello WebSockets!").unwrap();
+//!     e.target().unwrap().send("Hello WebSockets!").unwrap();
 //! });
-//! let s = socket.clone();
-//! socket.set_onmessage(move |e| {
+//! socket.set_onmessage(|e| {
 //!     println!("Received Message: {}", e.data());
-//!     s.close();
+//!     e.target().unwrap().close();
 //! });
 //! socket.set_onclose(|_| println!("Connection closed."));
 //! socket.wait_closed()?;
