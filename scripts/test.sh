@@ -47,6 +47,10 @@ cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --locked -p isows-demo --target wasm32-unknown-unknown -- -D warnings
 
+step "cargo publish --dry-run (the package builds on its own)"
+cargo publish --dry-run --locked --allow-dirty 2>&1 | grep -vE "^ +(Compiling|Downloaded|Downloading)"
+cargo package --list --allow-dirty --locked | sed 's/^/  /'
+
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p isows
 
