@@ -40,6 +40,8 @@ use crate::event::{
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::lock::{Guard, Lock};
 #[cfg(not(target_arch = "wasm32"))]
+use crate::native::BurstCache;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::sync::{AtomicU8, AtomicUsize};
 use crate::websocket::ReadyState;
 #[cfg(target_arch = "wasm32")]
@@ -52,26 +54,6 @@ use std::sync::atomic::{AtomicU8, AtomicUsize};
 /// assert_eq!(isows::HELD_MESSAGE_LIMIT, 1024);
 /// ```
 pub const HELD_MESSAGE_LIMIT: usize = 1024;
-
-/// What the connection task keeps between the messages of a burst (see
-/// `SocketState::emit_message_in_burst`): each is an `Arc` that would otherwise be cloned and
-/// dropped for every message.
-#[derive(Default)]
-pub(crate) struct BurstCache {
-    snapshot: Option<Snapshot>,
-    origin: Option<Arc<str>>,
-    target: Option<crate::WebSocket>,
-}
-
-impl BurstCache {
-    /// At the end of a burst: the snapshot may hold removed listeners; let them go.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn end(&mut self) {
-        self.snapshot = None;
-        // The task must not keep a handle: the last user handle's drop releases the socket.
-        self.target = None;
-    }
-}
 
 /// What a backend reports.
 #[derive(Debug)]
@@ -225,10 +207,10 @@ impl SocketState {
         drop(removed);
     }
 
-    /// Starts a burst of the connection task: it keeps the queue's turn until `end_burst`,
+    /// Starts a burst of the native connection task: it keeps the queue's turn until `end_burst`,
     /// so each message it reports with `emit_message_in_burst` takes the lock once, not twice. False
     /// if another thread is running the queue (then report with `emit`).
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn begin_burst(&self) -> bool {
         let mut q = self.queue.lock();
         !std::mem::replace(&mut q.running, true)
@@ -238,7 +220,7 @@ impl SocketState {
     /// queued meanwhile (a listener registered for held events, a `Closing`) is delivered
     /// first. `cache` keeps the message listeners' snapshot and the origin from one message
     /// to the next, moved rather than cloned.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn emit_message_in_burst(
         self: &Arc<Self>,
         data: MessageData,
@@ -277,7 +259,7 @@ impl SocketState {
     }
 
     /// Ends a burst: delivers what is queued and gives the turn back.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn end_burst(self: &Arc<Self>) {
         self.run(false);
     }

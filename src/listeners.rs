@@ -218,6 +218,7 @@ impl Registry {
     }
 
     /// True if `snapshot` is the list of type `index` as it is now.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn is_current(&self, index: usize, snapshot: &Snapshot) -> bool {
         Arc::ptr_eq(&self.lists[index], snapshot)
     }

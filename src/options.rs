@@ -43,10 +43,9 @@ pub(crate) struct Options {
     /// Names of the native-only options that were set (wasm32 rejects them).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) native_only: Vec<&'static str>,
-    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-    pub(crate) tls_connector: Option<native_tls::TlsConnector>,
+    /// TLS settings (native only: `src/native/tls.rs`).
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) root_certificates: Vec<crate::Certificate>,
+    pub(crate) tls: crate::native::TlsOptions,
 }
 
 impl Options {
@@ -62,10 +61,8 @@ impl Options {
             max_buffered_amount: None,
             serialize_handshakes: true,
             native_only: Vec::new(),
-            #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-            tls_connector: None,
             #[cfg(not(target_arch = "wasm32"))]
-            root_certificates: Vec::new(),
+            tls: Default::default(),
         }
     }
 }

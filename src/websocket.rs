@@ -782,7 +782,7 @@ impl WebSocketBuilder {
         doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32"))))
     )]
     pub fn tls_connector(mut self, connector: native_tls::TlsConnector) -> Self {
-        self.options.tls_connector = Some(connector);
+        self.options.tls.connector = Some(connector);
         self.options.native_only.push("tls_connector");
         self
     }
@@ -798,7 +798,7 @@ impl WebSocketBuilder {
     #[cfg(not(target_arch = "wasm32"))]
     #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
     pub fn add_root_certificate(mut self, certificate: crate::Certificate) -> Self {
-        self.options.root_certificates.push(certificate);
+        self.options.tls.root_certificates.push(certificate);
         self.options.native_only.push("add_root_certificate");
         self
     }

@@ -1,6 +1,7 @@
 //! The native backend: tokio + tungstenite, TLS through native-tls.
 
 mod bridge;
+mod burst;
 mod certificate;
 pub(crate) mod close_args;
 mod commands;
@@ -25,8 +26,10 @@ use crate::message::Message;
 use crate::options::Options;
 use crate::websocket::ReadyState;
 
+pub(crate) use burst::BurstCache;
 pub use certificate::Certificate;
 pub(crate) use runtime::block_on_completion;
+pub(crate) use tls::TlsOptions;
 
 /// The handles' side of the connection task.
 pub(crate) struct Connection {

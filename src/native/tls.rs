@@ -1,17 +1,27 @@
 //! `wss://`: TLS over the TCP stream with native-tls (the platform's TLS library).
 
 use super::handshake::BoxIo;
-use crate::error::{Detail, ErrorCause};
+
+/// What the builder's TLS options collect (`tls_connector`, `add_root_certificate`).
+#[derive(Clone, Default)]
+pub(crate) struct TlsOptions {
+    #[cfg(feature = "native-tls")]
+    pub(crate) connector: Option<native_tls::TlsConnector>,
+    pub(crate) root_certificates: Vec<crate::Certificate>,
+}
+#[cfg(feature = "native-tls")]
+use crate::error::Detail;
+use crate::error::ErrorCause;
 use crate::options::Options;
 
 /// Wraps `tcp` (a TCP stream, or one the caller gave) in TLS for `host`, with the builder's connector or root certificates.
 #[cfg(feature = "native-tls")]
 pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<BoxIo, ErrorCause> {
-    let connector = match &options.tls_connector {
+    let connector = match &options.tls.connector {
         Some(c) => c.clone(),
         None => {
             let mut builder = native_tls::TlsConnector::builder();
-            for cert in &options.root_certificates {
+            for cert in &options.tls.root_certificates {
                 let cert = native_tls::Certificate::from_der(cert.der()).map_err(|e| {
                     ErrorCause::Tls(Detail::with_source(format!("a root certificate: {e}"), e))
                 })?;
