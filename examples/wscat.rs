@@ -21,15 +21,8 @@ fn main() -> std::process::ExitCode {
 
     use isows::{MessageData, WebSocket};
 
-    let url = match std::env::args().nth(1) {
-        Some(url) => url,
-        None => match echo::spawn_background() {
-            Ok(addr) => format!("ws://{addr}/"),
-            Err(e) => {
-                eprintln!("cannot start the embedded echo server: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let Some(url) = echo::url_from_args() else {
+        return ExitCode::FAILURE;
     };
     let ws = match WebSocket::new(&url) {
         Ok(ws) => ws,

@@ -42,3 +42,19 @@ pub async fn spawn() -> std::io::Result<SocketAddr> {
     tokio::spawn(serve(listener));
     Ok(addr)
 }
+
+/// The URL given as the first argument, or that of an embedded echo server started now
+/// (`None`, after saying why, if it cannot start).
+#[allow(dead_code)]
+pub fn url_from_args() -> Option<String> {
+    match std::env::args().nth(1) {
+        Some(url) => Some(url),
+        None => match spawn_background() {
+            Ok(addr) => Some(format!("ws://{addr}/")),
+            Err(e) => {
+                eprintln!("cannot start the embedded echo server: {e}");
+                None
+            }
+        },
+    }
+}
