@@ -134,8 +134,8 @@ impl SocketState {
 
     /// A handle to give events as `target()` (dropped with the event unless a listener
     /// keeps it).
-    fn target_handle(self: &Arc<Self>) -> Option<crate::WebSocket> {
-        Some(crate::WebSocket::from_state(self))
+    fn target_handle(self: &Arc<Self>) -> crate::WebSocket {
+        crate::WebSocket::from_state(self)
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {
@@ -247,7 +247,7 @@ impl SocketState {
             (event, stale)
         };
         drop(stale);
-        event.set_target(cache.target.take().or_else(|| self.target_handle()));
+        event.set_target(cache.target.take().unwrap_or_else(|| self.target_handle()));
         if let Some(snapshot) = &cache.snapshot {
             // A message settles nothing: straight to the listeners.
             deliver(snapshot, &event, &|id| self.remove_cell(id));

@@ -50,12 +50,6 @@ impl EventType {
 #[derive(Clone, Default)]
 pub(crate) struct Target(pub(crate) Option<crate::WebSocket>);
 
-impl Target {
-    fn socket(&self) -> Option<&crate::WebSocket> {
-        self.0.as_ref()
-    }
-}
-
 impl PartialEq for Target {
     fn eq(&self, _: &Self) -> bool {
         true
@@ -94,7 +88,7 @@ impl Event {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn target(&self) -> Option<&crate::WebSocket> {
-        self.target.socket()
+        self.target.0.as_ref()
     }
 
     /// The event's type (`open`).
@@ -133,7 +127,7 @@ impl ErrorEvent {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn target(&self) -> Option<&crate::WebSocket> {
-        self.target.socket()
+        self.target.0.as_ref()
     }
 
     /// Why the connection failed.
@@ -355,7 +349,7 @@ impl MessageEvent {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn target(&self) -> Option<&crate::WebSocket> {
-        self.target.socket()
+        self.target.0.as_ref()
     }
 
     /// The message payload.
@@ -404,7 +398,7 @@ impl CloseEvent {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn target(&self) -> Option<&crate::WebSocket> {
-        self.target.socket()
+        self.target.0.as_ref()
     }
 
     /// The close code: the first Close frame received decides it; 1005 when it had no body;
@@ -456,15 +450,15 @@ pub(crate) enum AnyEvent {
 }
 
 impl AnyEvent {
-    /// Sets (or clears, with `None`) the socket the event is dispatched on.
-    pub(crate) fn set_target(&mut self, target: Option<crate::WebSocket>) {
+    /// Sets the socket the event is dispatched on.
+    pub(crate) fn set_target(&mut self, target: crate::WebSocket) {
         let slot = match self {
             AnyEvent::Open(e) => &mut e.target,
             AnyEvent::Message(e) => &mut e.target,
             AnyEvent::Error(e) => &mut e.target,
             AnyEvent::Close(e) => &mut e.target,
         };
-        slot.0 = target;
+        slot.0 = Some(target);
     }
 
     pub(crate) fn event_type(&self) -> EventType {

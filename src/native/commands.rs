@@ -23,19 +23,18 @@ fn register(waker: &AtomicWaker, cx: &Context<'_>) {
 
 use crate::lock::lock;
 
-pub(crate) struct CommandQueue<T> {
+/// Items of type `T` in order, and one urgent item of type `U` that goes ahead of them.
+pub(crate) struct CommandQueue<T, U> {
     items: Mutex<VecDeque<T>>,
     /// True while `items` may be non-empty (a lock-free check for the common empty case).
     has_items: AtomicBool,
     waker: AtomicWaker,
     /// The consumer is running and will check the queue before it sleeps.
     active: AtomicBool,
-    /// The sending side is gone.
-    closed: AtomicBool,
     /// The receiving side is gone: pushes are dropped.
     stopped: AtomicBool,
     /// An item that goes ahead of everything queued (the first one pushed wins).
-    urgent: Mutex<Option<T>>,
+    urgent: Mutex<Option<U>>,
     has_urgent: AtomicBool,
     /// A flag the consumer reads at every wake-up, whatever is queued ahead.
     flagged: AtomicBool,
@@ -44,14 +43,13 @@ pub(crate) struct CommandQueue<T> {
     pub(crate) buffered_amount: AtomicU64,
 }
 
-impl<T> CommandQueue<T> {
+impl<T, U> CommandQueue<T, U> {
     pub(crate) fn new() -> Self {
         CommandQueue {
             items: Mutex::new(VecDeque::new()),
             has_items: AtomicBool::new(false),
             waker: AtomicWaker::new(),
             active: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             urgent: Mutex::new(None),
             has_urgent: AtomicBool::new(false),
@@ -62,7 +60,7 @@ impl<T> CommandQueue<T> {
 
     /// Puts `item` ahead of everything queued, and wakes the consumer. Only the first urgent
     /// item counts; later ones are dropped.
-    pub(crate) fn push_urgent(&self, item: T) {
+    pub(crate) fn push_urgent(&self, item: U) {
         if self.stopped.load(Ordering::Acquire) {
             return;
         }
@@ -78,7 +76,7 @@ impl<T> CommandQueue<T> {
     }
 
     /// The urgent item, if one was pushed (once).
-    pub(crate) fn take_urgent(&self) -> Option<T> {
+    pub(crate) fn take_urgent(&self) -> Option<U> {
         if !self.has_urgent.load(Ordering::SeqCst) {
             return None;
         }
@@ -90,7 +88,7 @@ impl<T> CommandQueue<T> {
     }
 
     /// Like `take_urgent`, but registers for a wake-up when there is none.
-    pub(crate) fn poll_urgent(&self, cx: &mut Context<'_>) -> Poll<T> {
+    pub(crate) fn poll_urgent(&self, cx: &mut Context<'_>) -> Poll<U> {
         register(&self.waker, cx);
         match self.take_urgent() {
             Some(item) => Poll::Ready(item),
@@ -133,13 +131,6 @@ impl<T> CommandQueue<T> {
         drop(items);
     }
 
-    /// No more items will be pushed.
-    #[cfg(test)]
-    pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.waker.wake();
-    }
-
     /// The consumer starts (`true`) or is about to stop (`false`) running.
     pub(crate) fn set_active(&self, active: bool) {
         self.active.store(active, Ordering::SeqCst);
@@ -163,30 +154,15 @@ impl<T> CommandQueue<T> {
         true
     }
 
-    /// Like `try_take`, but registers for a wake-up when there is nothing. `Ready(true)` once
-    /// the queue is closed and empty; `Ready(false)` when items were taken.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<bool> {
+    /// Like `try_take`, but registers for a wake-up when there is nothing. `Ready` when items
+    /// were taken, or when an urgent item or the flag waits (the consumer looks at them at
+    /// the start of its next poll).
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<()> {
         register(&self.waker, cx);
         if self.try_take(out) || self.urgent_pending() || self.flagged.load(Ordering::SeqCst) {
-            return Poll::Ready(false);
-        }
-        if self.closed.load(Ordering::SeqCst) {
-            return Poll::Ready(!self.try_take(out));
+            return Poll::Ready(());
         }
         Poll::Pending
-    }
-
-    /// Waits for the next item; `None` once the queue is closed and empty.
-    #[cfg(test)]
-    pub(crate) async fn next(&self, buffer: &mut VecDeque<T>) -> Option<T> {
-        loop {
-            if let Some(item) = buffer.pop_front() {
-                return Some(item);
-            }
-            if std::future::poll_fn(|cx| self.poll_take(cx, buffer)).await {
-                return None;
-            }
-        }
     }
 }
 
@@ -197,7 +173,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_item_is_lost_between_producer_and_sleeping_consumer() {
-        let q = Arc::new(CommandQueue::new());
+        let q = Arc::new(CommandQueue::<u32, ()>::new());
         let producer = {
             let q = q.clone();
             std::thread::spawn(move || {
@@ -207,16 +183,17 @@ mod tests {
                         std::thread::yield_now();
                     }
                 }
-                q.close();
             })
         };
         let mut buffer = VecDeque::new();
         let mut expected = 0;
-        while let Some(i) = q.next(&mut buffer).await {
-            assert_eq!(i, expected);
-            expected += 1;
+        while expected < 100_000 {
+            std::future::poll_fn(|cx| q.poll_take(cx, &mut buffer)).await;
+            for i in buffer.drain(..) {
+                assert_eq!(i, expected);
+                expected += 1;
+            }
         }
-        assert_eq!(expected, 100_000);
         producer.join().unwrap();
     }
 }
@@ -237,7 +214,7 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let q = Arc::new(CommandQueue::<u32>::new());
+            let q = Arc::new(CommandQueue::<u32, u32>::new());
             let p1 = {
                 let q = q.clone();
                 loom::thread::spawn(move || {

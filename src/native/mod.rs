@@ -33,7 +33,7 @@ pub(crate) use tls::TlsOptions;
 
 /// The handles' side of the connection task.
 pub(crate) struct Connection {
-    commands: Arc<CommandQueue<Command>>,
+    commands: Arc<task::Commands>,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
     max_buffered_amount: Option<u64>,
 }
@@ -70,8 +70,7 @@ impl Backend for Connection {
             if self.commands.buffered_amount.load(Ordering::Acquire) + len > max {
                 // The standard's "flag as full, then close the connection": error, close 1006.
                 if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                    self.commands
-                        .push_urgent(Command::Fail(ErrorCause::SendBufferFull));
+                    self.commands.push_urgent(ErrorCause::SendBufferFull);
                 }
                 return Ok(());
             }
@@ -98,8 +97,7 @@ impl Backend for Connection {
             match shared.ready_state() {
                 ReadyState::Connecting => {
                     if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
-                        self.commands
-                            .push_urgent(Command::Fail(ErrorCause::ClosedBeforeOpen));
+                        self.commands.push_urgent(ErrorCause::ClosedBeforeOpen);
                         return Ok(());
                     }
                 }
@@ -120,9 +118,7 @@ impl Backend for Connection {
     fn release(&self, shared: &SocketState) {
         match shared.ready_state() {
             ReadyState::Open => self.start_closing(None),
-            ReadyState::Connecting => self
-                .commands
-                .push_urgent(Command::Fail(ErrorCause::ClosedBeforeOpen)),
+            ReadyState::Connecting => self.commands.push_urgent(ErrorCause::ClosedBeforeOpen),
             ReadyState::Closing | ReadyState::Closed => {}
         }
     }

@@ -5,7 +5,7 @@
 //! what happened to the dispatcher, holding the dispatcher's turn for the whole poll.
 //!
 //! Whatever the peer does, the task ends within a bound: a failure asked for by the handle
-//! (`Command::Fail`: close while CONNECTING, a full send buffer) jumps the queue and cuts TCP
+//! (the queue's urgent item: close while CONNECTING, a full send buffer) jumps the queue and cuts TCP
 //! at once; `close()` starts the close timer when it is called, not when the Close frame gets
 //! written; a peer that floods pings without reading the replies is failed. The `EndGuard` is
 //! made before the task is spawned, so even a task that never runs reports its end.
@@ -45,27 +45,29 @@ const BATCH: usize = 256;
 /// Commands' buffer capacity kept between bursts.
 const IDLE_PENDING_CAPACITY: usize = 1024;
 
-/// What the handle asks of the task.
+/// What the handle asks of the task, in order.
 pub(crate) enum Command {
     Send(Message),
     /// Start the closing handshake; `None` sends an empty Close body.
     Close(Option<(u16, String)>),
-    /// Fail the connection: `close()` while CONNECTING (or the last handle dropped then), or
-    /// the send buffer is full.
-    Fail(ErrorCause),
 }
+
+/// The queue from the handles to the task. Its urgent item fails the connection ahead of
+/// everything queued: `close()` while CONNECTING (or the last handle dropped then), or the
+/// send buffer is full.
+pub(crate) type Commands = CommandQueue<Command, ErrorCause>;
 
 /// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
 /// shut down, or a panic, or it was dropped before it first ran), so no socket ever waits
 /// forever for its close event.
 pub(crate) struct EndGuard {
     shared: Arc<SocketState>,
-    commands: Arc<CommandQueue<Command>>,
+    commands: Arc<Commands>,
     done: bool,
 }
 
 impl EndGuard {
-    pub(crate) fn new(shared: Arc<SocketState>, commands: Arc<CommandQueue<Command>>) -> Self {
+    pub(crate) fn new(shared: Arc<SocketState>, commands: Arc<Commands>) -> Self {
         EndGuard {
             shared,
             commands,
@@ -136,7 +138,6 @@ pub(crate) async fn run(
         ws: stream,
         commands,
         pending: VecDeque::new(),
-        commands_open: true,
         shared: &shared,
         close_timeout: options.close_timeout,
         unflushed: 0,
@@ -184,12 +185,8 @@ pub(crate) async fn run(
 
 /// Waits until the handle asks to fail the connection (close while CONNECTING, or the last
 /// handle dropped then); pends forever otherwise (a socket with listeners lives on).
-async fn wait_for_fail(commands: &CommandQueue<Command>) -> ErrorCause {
-    loop {
-        if let Command::Fail(cause) = poll_fn(|cx| commands.poll_urgent(cx)).await {
-            return cause;
-        }
-    }
+async fn wait_for_fail(commands: &Commands) -> ErrorCause {
+    poll_fn(|cx| commands.poll_urgent(cx)).await
 }
 
 enum End {
@@ -205,10 +202,9 @@ enum End {
 
 struct Session<'a> {
     ws: Stream,
-    commands: Arc<CommandQueue<Command>>,
+    commands: Arc<Commands>,
     /// Commands taken from the queue, not yet handed to tungstenite.
     pending: VecDeque<Command>,
-    commands_open: bool,
     shared: &'a Arc<SocketState>,
     close_timeout: Duration,
     /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
@@ -244,7 +240,7 @@ fn would_block(error: &WsError) -> bool {
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
-        if let Some(Command::Fail(cause)) = self.commands.take_urgent() {
+        if let Some(cause) = self.commands.take_urgent() {
             return Poll::Ready(End::Abort(cause));
         }
         self.ws.get_mut().set_waker(cx.waker());
@@ -271,13 +267,12 @@ impl Session<'_> {
         if result.is_pending() && !self.pending.is_empty() {
             cx.waker().wake_by_ref();
         }
-        if result.is_pending() && self.commands_open && self.pending.is_empty() {
-            // Sleep only if nothing was queued meanwhile; else come straight back.
-            match self.commands.poll_take(cx, &mut self.pending) {
-                Poll::Ready(true) => self.commands_open = false,
-                Poll::Ready(false) => cx.waker().wake_by_ref(),
-                Poll::Pending => {}
-            }
+        // Sleep only if nothing was queued meanwhile; else come straight back.
+        if result.is_pending()
+            && self.pending.is_empty()
+            && self.commands.poll_take(cx, &mut self.pending).is_ready()
+        {
+            cx.waker().wake_by_ref();
         }
         result
     }
@@ -419,8 +414,6 @@ impl Session<'_> {
                         self.timer = Some(Box::pin(sleep(self.close_timeout)));
                     }
                 }
-                // Failures come through `push_urgent`; one in the queue is handled the same.
-                Command::Fail(cause) => return Err(End::Abort(cause)),
             }
         }
         Ok(true)
@@ -494,9 +487,7 @@ impl Session<'_> {
 
     /// Moves new commands to `pending`, in the order they were pushed.
     fn take_commands(&mut self) {
-        if self.commands_open {
-            self.commands.try_take(&mut self.pending);
-        }
+        self.commands.try_take(&mut self.pending);
     }
 
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {

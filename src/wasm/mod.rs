@@ -139,7 +139,7 @@ pub(crate) fn connect(
 
     // One callback for the four events (one closure is much smaller in the .wasm than four).
     // It holds the socket (`Rc<Inner>`) until `close` releases it.
-    let (s, i) = (shared.clone(), inner.clone());
+    let s = shared.clone();
     let callback = Closure::new(move |e: JsEvent| {
         if let Some(e) = e.dyn_ref::<JsMessageEvent>() {
             let data = e.data();
@@ -158,7 +158,7 @@ pub(crate) fn connect(
                 was_clean: e.was_clean(),
                 target: Default::default(),
             }));
-            i.release();
+            s.connection.inner.release();
         } else if e.type_() == "open" {
             // `protocol()`/`extensions()` ask the browser, so the open event carries nothing.
             s.emit(Happening::Open {

@@ -223,6 +223,12 @@ impl Log {
     }
 }
 
+/// Runs `f` with `rt` as the current runtime (where new sockets' tasks go).
+fn entered<T>(rt: &tokio::runtime::Runtime, f: impl FnOnce() -> T) -> T {
+    let _enter = rt.enter();
+    f()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -263,10 +269,7 @@ fn close_completes(mode: Mode, ending: Ending) {
     if let Ending::Failure = ending {
         builder = builder.max_buffered_amount(Some(4 << 20));
     }
-    let ws = {
-        let _enter = rt.enter();
-        builder.connect().unwrap()
-    };
+    let ws = entered(&rt, || builder.connect().unwrap());
     let log = Log::default();
     if !matches!(ending, Ending::LastHandleDrop) {
         log.attach(&ws);
@@ -427,10 +430,7 @@ fn late_listener_and_next_event_never_overlap_on_plain_code() {
 fn late_listener_and_next_event_never_overlap_on_a_multi_thread_runtime() {
     let peer = Peer::start(Mode::TextThenClose);
     let rt = runtime();
-    let ws = {
-        let _enter = rt.enter();
-        WebSocket::new(&peer.url()).unwrap()
-    };
+    let ws = entered(&rt, || WebSocket::new(&peer.url()).unwrap());
     late_listener_is_never_overlapped(ws);
 }
 
@@ -475,10 +475,7 @@ fn a_socket_whose_task_never_ran_still_ends() {
         .enable_all()
         .build()
         .unwrap();
-    let ws = {
-        let _enter = rt.enter();
-        WebSocket::new(&peer.url()).unwrap()
-    };
+    let ws = entered(&rt, || WebSocket::new(&peer.url()).unwrap());
     let log = Log::default();
     log.attach(&ws);
     drop(rt);
@@ -498,10 +495,7 @@ fn a_socket_created_during_runtime_shutdown_does_not_hang() {
     let second = Peer::start(Mode::NoCloseReply);
     let rt = runtime();
     let reconnected = Arc::new(Mutex::new(None::<WebSocket>));
-    let ws = {
-        let _enter = rt.enter();
-        WebSocket::new(&peer.url()).unwrap()
-    };
+    let ws = entered(&rt, || WebSocket::new(&peer.url()).unwrap());
     let (r, url) = (reconnected.clone(), second.url());
     ws.set_onclose(move |_| *r.lock().unwrap() = Some(WebSocket::new(&url).unwrap()));
     assert_eq!(ws.wait_opened(), Ok(Ok(())));
@@ -527,13 +521,12 @@ fn a_socket_created_during_runtime_shutdown_does_not_hang() {
 fn blocking_waits_inside_a_listener_are_refused() {
     let peer = Peer::start(Mode::NoCloseReply);
     let rt = runtime();
-    let ws = {
-        let _enter = rt.enter();
+    let ws = entered(&rt, || {
         WebSocket::builder(&peer.url())
             .close_timeout(Duration::from_millis(200))
             .connect()
             .unwrap()
-    };
+    });
     let (tx, rx) = mpsc::channel();
     let w = ws.clone();
     ws.set_onopen(move |_| {
