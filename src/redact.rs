@@ -20,15 +20,24 @@ pub(crate) fn redact(url: &str) -> Cow<'_, str> {
 }
 
 /// Where the password is: after the first `:` of the userinfo, up to the last `@` of the
-/// authority (which ends at `/`, `?`, `#` or `\`). Byte loops with no indexing: no `str`
-/// search machinery and no panic paths in a `.wasm`.
+/// authority. The authority starts after the scheme's `:` and any `/`, `\`, tab or newline
+/// (the WHATWG parser reads `ws:u:p@h` and `ws:\\u:p@h` as `ws://u:p@h`, and drops tabs and
+/// newlines), and ends at `/`, `?` or `#` (not at `\`, which ends it only for special
+/// schemes: redacting a little more there is harmless). Byte loops with no indexing: no `str` search
+/// machinery and no panic paths in a `.wasm`.
 fn password_span(url: &str) -> Option<(usize, usize)> {
     let bytes = url.as_bytes();
-    let start = bytes.windows(2).position(|w| w == b"//")? + 2;
+    let scheme_end = bytes.iter().position(|&c| c == b':')? + 1;
+    let start = scheme_end
+        + bytes
+            .get(scheme_end..)?
+            .iter()
+            .take_while(|c| matches!(c, b'/' | b'\\' | b'\t' | b'\n' | b'\r'))
+            .count();
     let rest = bytes.get(start..)?;
     let end = rest
         .iter()
-        .position(|c| matches!(c, b'/' | b'?' | b'#' | b'\\'))
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
         .unwrap_or(rest.len());
     let authority = rest.get(..end)?;
     let at = authority.iter().rposition(|&c| c == b'@')?;
@@ -49,5 +58,9 @@ mod tests {
         assert_eq!(redact("ws://h/p@q:r"), "ws://h/p@q:r");
         assert_eq!(redact("not a url"), "not a url");
         assert_eq!(redact("ws://ü:pä@h/"), "ws://ü:***@h/");
+        // Forms the WHATWG parser reads as an authority too.
+        assert_eq!(redact("ws::x@0"), "ws::***@0");
+        assert_eq!(redact("ws:\\\\u:pw@h/"), "ws:\\\\u:***@h/");
+        assert_eq!(redact("ws:\t//u:pw@h/"), "ws:\t//u:***@h/");
     }
 }
