@@ -47,6 +47,8 @@ cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --no-default-features --features fuzzing -- -D warnings   # without TLS; the fuzz entry points
 cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --locked -p isows-demo --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked -p isows-test-support --all-targets -- -D warnings
+cargo clippy --locked -p isows-test-support --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo publish --dry-run (the package builds on its own)"
 cargo publish --dry-run --locked --allow-dirty 2>&1 | grep -vE "^ +(Compiling|Downloaded|Downloading)"
@@ -88,10 +90,10 @@ step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick
 
 step "wasm32 in headless Chromium: shared conformance bodies and the leak check"
-cargo build --locked -q --example wpt_server --example echo_server
+cargo build --locked -q -p isows-test-support --bin wpt_server && cargo build --locked -q --example echo_server
 mkdir -p target/ci
 wpt_port=$(free_port)
-target/debug/examples/wpt_server "127.0.0.1:$wpt_port" > target/ci/wpt_server.log 2>&1 &
+target/debug/wpt_server "127.0.0.1:$wpt_port" > target/ci/wpt_server.log 2>&1 &
 pids+=($!)
 wait_for_line target/ci/wpt_server.log LISTENING
 export ISOWS_TEST_SERVER="ws://127.0.0.1:$wpt_port"

@@ -1,13 +1,13 @@
-//! The shared conformance bodies (`tests/shared/`) and the leak check, in headless Chromium
-//! (wasm-bindgen-test, `run_in_browser`). The server is `examples/wpt_server.rs`, started by
+//! The shared conformance bodies (`isows_test_support::shared`) and the leak check, in headless Chromium
+//! (wasm-bindgen-test, `run_in_browser`). The server is the `wpt_server` program of `test-support/`, started by
 //! `scripts/test.sh` at `ISOWS_TEST_SERVER` (compile time; default ws://127.0.0.1:18765).
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::*;
 
-#[path = "shared/mod.rs"]
-#[macro_use]
-mod bodies;
+use isows_test_support::recorder::{names, record};
+use isows_test_support::time::sleep_ms;
+use isows_test_support::{shared as bodies, shared_test_names};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -75,7 +75,7 @@ fn js_heap_after_gc() -> Option<f64> {
 async fn leak_check_500_sockets() {
     // Warm up (first-use allocations), then measure.
     run_sockets(20).await;
-    bodies::sleep_ms(50).await;
+    sleep_ms(50).await;
     let before = js_heap_after_gc();
     run_sockets(500).await;
     // A socket's browser callback is freed as its `close` call returns, so once every close
@@ -100,18 +100,20 @@ fn web_sys_log(s: &str) {
 
 async fn run_sockets(n: usize) {
     for batch in 0..n.div_ceil(50) {
-        let mut logs = Vec::new();
+        let mut recs = Vec::new();
         for i in 0..50.min(n - batch * 50) {
             let ws = isows::WebSocket::new(&format!("{BASE}/echo")).unwrap();
             let w = ws.clone();
             ws.set_onopen(move |_| w.send(format!("m{i}")).unwrap());
             let w = ws.clone();
             ws.set_onmessage(move |_| w.close());
-            logs.push(bodies::record(&ws));
+            recs.push(record(&ws));
         }
-        for log in &logs {
-            let seen = bodies::until_close(log).await;
-            assert_eq!(bodies::names(&seen), ["open", "message", "close"]);
+        for rec in &mut recs {
+            assert_eq!(
+                names(&rec.through_close().await),
+                ["open", "message", "close"]
+            );
         }
     }
 }

@@ -159,7 +159,7 @@ async fn cl_11_close_inside_onclose_is_a_no_op() {
 #[tokio::test]
 async fn cl_13_close_while_connecting() {
     let server = TestServer::start().await;
-    // The slow-handshake case is the shared body (tests/shared) that runs here too.
+    // The slow-handshake case is the shared body (isows_test_support::shared) that runs here too.
     for path in ["/sleep_10_v13", "/"] {
         let ws = WebSocket::new(&server.url(path)).unwrap();
         let mut rec = record(&ws);

@@ -1,9 +1,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The conformance suite: one test per catalog scenario (named after its id) that the native
-//! backend can express, against the test server in `tests/support/`.
+//! backend can express, against the test server of the `isows-test-support` crate
+//! (`test-support/`).
 
-#[path = "../support/mod.rs"]
-mod support;
+use isows_test_support as support;
 
 mod attributes;
 mod binary;

@@ -17,14 +17,7 @@ async fn p_01_single_protocol() {
     let server = TestServer::start().await;
     let ws = WebSocket::with_protocols(&server.url("/echo"), ["echo"]).unwrap();
     let mut rec = record(&ws);
-    assert_eq!(
-        rec.next().await,
-        Ev::Open {
-            state: ReadyState::Open,
-            protocol: "echo".into(),
-            extensions: String::new()
-        }
-    );
+    assert_eq!(rec.next().await, Ev::opened("echo"));
     ws.close();
     assert_eq!(
         close_of(&rec.until_close().await),

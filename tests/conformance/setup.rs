@@ -28,11 +28,7 @@ async fn events_before_any_listener_are_held_for_the_first_one() {
     assert_eq!(
         events,
         [
-            Ev::Open {
-                state: ReadyState::Closed,
-                protocol: String::new(),
-                extensions: String::new()
-            },
+            Ev::open_seen_in(ReadyState::Closed, ""),
             Ev::Message {
                 data: MessageData::Text("hello".into()),
                 state: ReadyState::Closed

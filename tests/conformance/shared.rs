@@ -1,10 +1,7 @@
-//! The bodies of `tests/shared/`, run natively (the browser runs them in `tests/browser.rs`).
+//! The shared bodies (`isows_test_support::shared`), run natively (the browser runs them in `tests/browser.rs`).
 
 use crate::support::TestServer;
-
-#[path = "../shared/mod.rs"]
-#[macro_use]
-mod bodies;
+use isows_test_support::{shared as bodies, shared_test_names};
 
 fn base(server: &TestServer) -> String {
     format!("ws://{}", server.addr)

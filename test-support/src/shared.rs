@@ -1,12 +1,13 @@
 //! Test bodies written once and run on both backends: natively (from
 //! `tests/conformance/shared.rs`, against the in-process test server) and in headless Chromium
-//! (from `tests/browser.rs`, against the same server run by `scripts/test.sh`). Each takes the
+//! (from `tests/browser.rs`, against the same server, run by `scripts/test.sh` as the
+//! `wpt_server` program). Each takes the
 //! server's base URL (`ws://127.0.0.1:PORT`). They use only the public API and check what the
 //! browser and isows must agree on: event order, codes, `readyState`, exceptions.
-#![allow(dead_code)]
 
 /// The list of shared bodies, given to a macro that turns each into a test (`#[tokio::test]`
 /// natively, `#[wasm_bindgen_test]` in the browser), so that both backends run the same list.
+#[macro_export]
 macro_rules! shared_test_names {
     ($m:ident) => {
         $m! {
@@ -29,125 +30,25 @@ use std::sync::{Arc, Mutex};
 
 use isows::{kind, Error, MessageData, ReadyState, WebSocket};
 
-/// One event as seen inside its listener, with `readyState` at that moment.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Seen {
-    Open(ReadyState),
-    Message(MessageData, ReadyState),
-    Error(ReadyState),
-    Close(u16, String, bool, ReadyState),
-}
+use crate::recorder::{record, Ev};
 
-impl Seen {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Seen::Open(_) => "open",
-            Seen::Message(..) => "message",
-            Seen::Error(_) => "error",
-            Seen::Close(..) => "close",
+/// An `error` event seen in CLOSED, whatever its cause (the backends' causes differ).
+fn is_error_in_closed(ev: &Ev) -> bool {
+    matches!(
+        ev,
+        Ev::Error {
+            state: ReadyState::Closed,
+            ..
         }
-    }
+    )
 }
 
-pub type Log = Arc<Mutex<Vec<Seen>>>;
-
-/// Records every event of `ws`.
-pub fn record(ws: &WebSocket) -> Log {
-    let log: Log = Arc::default();
-    let (l, w) = (log.clone(), ws.clone());
-    ws.add_event_listener(kind::Open, move |_| {
-        l.lock().unwrap().push(Seen::Open(w.ready_state()))
-    });
-    let (l, w) = (log.clone(), ws.clone());
-    ws.add_event_listener(kind::Message, move |e| {
-        l.lock()
-            .unwrap()
-            .push(Seen::Message(e.data().clone(), w.ready_state()))
-    });
-    let (l, w) = (log.clone(), ws.clone());
-    ws.add_event_listener(kind::Error, move |_| {
-        l.lock().unwrap().push(Seen::Error(w.ready_state()))
-    });
-    let (l, w) = (log.clone(), ws.clone());
-    ws.add_event_listener(kind::Close, move |e| {
-        l.lock().unwrap().push(Seen::Close(
-            e.code(),
-            e.reason().to_owned(),
-            e.was_clean(),
-            w.ready_state(),
-        ))
-    });
-    log
-}
-
-/// Waits (at most 10 s) until `done` holds for the log; returns a copy of it.
-pub async fn wait_until(log: &Log, what: &str, done: impl Fn(&[Seen]) -> bool) -> Vec<Seen> {
-    let start = now_ms();
-    loop {
-        {
-            let seen = log.lock().unwrap();
-            if done(&seen) {
-                return seen.clone();
-            }
-        }
-        assert!(
-            now_ms() - start < 10_000.0,
-            "timed out waiting for {what}; seen {:?}",
-            log.lock().unwrap()
-        );
-        sleep_ms(5).await;
-    }
-}
-
-/// Every event up to and including `close`.
-pub async fn until_close(log: &Log) -> Vec<Seen> {
-    wait_until(log, "close", |s| s.iter().any(|e| e.name() == "close")).await
-}
-
-pub fn names(seen: &[Seen]) -> Vec<&'static str> {
-    seen.iter().map(Seen::name).collect()
-}
-
-fn text(s: &str) -> MessageData {
-    MessageData::Text(s.into())
-}
-
-fn closed(code: u16, reason: &str, clean: bool) -> Seen {
-    Seen::Close(code, reason.into(), clean, ReadyState::Closed)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn now_ms() -> f64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        * 1000.0
-}
-
-#[cfg(target_arch = "wasm32")]
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub async fn sleep_ms(ms: u32) {
-    tokio::time::sleep(std::time::Duration::from_millis(ms.into())).await;
-}
-
-#[cfg(target_arch = "wasm32")]
-pub async fn sleep_ms(ms: u32) {
-    use wasm_bindgen::prelude::*;
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_name = setTimeout)]
-        fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
-    }
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms as i32);
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+/// Checks `error` (in CLOSED) then `close` 1006 unclean: a failed connection.
+fn assert_failed(seen: &[Ev]) {
+    assert!(
+        seen.len() == 2 && is_error_in_closed(&seen[0]) && seen[1] == Ev::closed(1006, "", false),
+        "expected error then close 1006, got {seen:?}"
+    );
 }
 
 // ---- the bodies ----
@@ -205,21 +106,16 @@ pub fn p_04_to_p_08_bad_protocols_are_syntax_errors(base: &str) {
 pub async fn p_01_single_protocol(base: &str) {
     let ws = WebSocket::with_protocols(&format!("{base}/echo"), ["echo"]).unwrap();
     assert_eq!(ws.protocol(), "");
-    let log = record(&ws);
-    wait_until(&log, "open", |s| !s.is_empty()).await;
+    let mut rec = record(&ws);
+    assert_eq!(rec.next().await, Ev::opened("echo"));
     assert_eq!(ws.protocol(), "echo");
     ws.close();
-    let seen = until_close(&log).await;
-    assert_eq!(seen, [Seen::Open(ReadyState::Open), closed(1005, "", true)]);
+    assert_eq!(rec.until_close().await, [Ev::closed(1005, "", true)]);
 }
 
 pub async fn p_11_unrequested_protocol_fails(base: &str) {
     let ws = WebSocket::new(&format!("{base}/handshake_protocol")).unwrap();
-    let seen = until_close(&record(&ws)).await;
-    assert_eq!(
-        seen,
-        [Seen::Error(ReadyState::Closed), closed(1006, "", false)]
-    );
+    assert_failed(&record(&ws).until_close().await);
 }
 
 pub async fn a_01_initial_state(base: &str) {
@@ -231,19 +127,19 @@ pub async fn a_01_initial_state(base: &str) {
         (String::new(), String::new())
     );
     assert_eq!(ws.binary_type(), isows::BinaryType::Blob);
-    let log = record(&ws);
-    wait_until(&log, "open", |s| !s.is_empty()).await;
+    let mut rec = record(&ws);
+    assert_eq!(rec.next().await, Ev::opened(""));
     ws.close();
-    until_close(&log).await;
+    assert_eq!(rec.until_close().await, [Ev::closed(1005, "", true)]);
 }
 
 pub async fn s_01_send_while_connecting(base: &str) {
     let ws = WebSocket::new(&format!("{base}/echo")).unwrap();
     assert!(matches!(ws.send("early"), Err(Error::InvalidStateError(_))));
-    let log = record(&ws);
-    wait_until(&log, "open", |s| !s.is_empty()).await;
+    let mut rec = record(&ws);
+    assert_eq!(rec.next().await, Ev::opened(""));
     ws.close();
-    until_close(&log).await;
+    assert_eq!(rec.until_close().await, [Ev::closed(1005, "", true)]);
 }
 
 pub async fn s_03_s_07_echo_and_buffered_amount(base: &str) {
@@ -256,16 +152,19 @@ pub async fn s_03_s_07_echo_and_buffered_amount(base: &str) {
         w.send("¥¥¥¥¥¥").unwrap();
         a.lock().unwrap().push(w.buffered_amount());
     });
-    let log = record(&ws);
-    let seen = wait_until(&log, "two echoes", |s| s.len() >= 3).await;
+    let mut rec = record(&ws);
+    let seen = rec.take(3).await;
     assert_eq!(*amounts.lock().unwrap(), [15, 27]);
     assert_eq!(
-        seen[1],
-        Seen::Message(text("Message to send"), ReadyState::Open)
+        seen,
+        [
+            Ev::opened(""),
+            Ev::text("Message to send"),
+            Ev::text("¥¥¥¥¥¥")
+        ]
     );
-    assert_eq!(seen[2], Seen::Message(text("¥¥¥¥¥¥"), ReadyState::Open));
     ws.close();
-    until_close(&log).await;
+    rec.until_close().await;
     assert_eq!(ws.buffered_amount(), 0);
 }
 
@@ -281,16 +180,20 @@ pub async fn b_01_binary_round_trip(base: &str) {
             w.send(m.clone()).unwrap();
         }
     });
-    let log = record(&ws);
-    let seen = wait_until(&log, "echoes", |s| s.len() >= 4).await;
+    let mut rec = record(&ws);
+    let seen = rec.take(4).await;
+    assert_eq!(seen[0], Ev::opened(""));
     for (got, want) in seen[1..].iter().zip(&sent) {
         assert_eq!(
             *got,
-            Seen::Message(MessageData::Binary(want.clone().into()), ReadyState::Open)
+            Ev::Message {
+                data: MessageData::Binary(want.clone().into()),
+                state: ReadyState::Open
+            }
         );
     }
     ws.close();
-    until_close(&log).await;
+    rec.until_close().await;
 }
 
 pub async fn cl_01_to_cl_04_close_codes(base: &str) {
@@ -311,11 +214,15 @@ pub async fn cl_01_to_cl_04_close_codes(base: &str) {
             }
             st.lock().unwrap().push(w.ready_state());
         });
-        let seen = until_close(&record(&ws)).await;
+        let seen = record(&ws).until_close().await;
         assert_eq!(*states.lock().unwrap(), [ReadyState::Closing]);
+        // The recorder's open listener runs after `onopen` closed: it sees CLOSING.
         assert_eq!(
-            seen[1..],
-            [closed(expected.0, expected.1, true)],
+            seen,
+            [
+                Ev::open_seen_in(ReadyState::Closing, ""),
+                Ev::closed(expected.0, expected.1, true)
+            ],
             "{args:?}"
         );
     }
@@ -344,37 +251,32 @@ pub fn cl_05_cl_08_close_argument_errors(base: &str) {
 
 pub async fn cl_13_close_while_connecting(base: &str) {
     let ws = WebSocket::new(&format!("{base}/handshake_sleep_2?ms=1000")).unwrap();
-    let log = record(&ws);
+    let mut rec = record(&ws);
     assert_eq!(ws.ready_state(), ReadyState::Connecting);
     ws.close();
     assert_eq!(ws.ready_state(), ReadyState::Closing);
-    let seen = until_close(&log).await;
-    assert_eq!(
-        seen,
-        [Seen::Error(ReadyState::Closed), closed(1006, "", false)]
-    );
+    assert_failed(&rec.until_close().await);
 }
 
 pub async fn cl_17_server_initiated_close(base: &str) {
     let ws = WebSocket::new(&format!("{base}/echo")).unwrap();
     let w = ws.clone();
     ws.set_onopen(move |_| w.send("Goodbye").unwrap());
-    let seen = until_close(&record(&ws)).await;
     assert_eq!(
-        seen[1..],
+        record(&ws).until_close().await,
         [
-            Seen::Message(text("Goodbye"), ReadyState::Open),
-            closed(1000, "", true)
+            Ev::opened(""),
+            Ev::text("Goodbye"),
+            Ev::closed(1000, "", true)
         ]
     );
 }
 
 pub async fn cl_19_close_in_the_same_packet_as_the_101(base: &str) {
     let ws = WebSocket::new(&format!("{base}/simple_handshake")).unwrap();
-    let seen = until_close(&record(&ws)).await;
     assert_eq!(
-        seen,
-        [Seen::Open(ReadyState::Open), closed(1001, "PASS", true)]
+        record(&ws).until_close().await,
+        [Ev::opened(""), Ev::closed(1001, "PASS", true)]
     );
 }
 
@@ -385,17 +287,19 @@ pub async fn cl_21_server_chosen_codes(base: &str) {
         ("?code=4000&reason=robot", 4000, "robot"),
     ] {
         let ws = WebSocket::new(&format!("{base}/remote-close{query}")).unwrap();
-        let seen = until_close(&record(&ws)).await;
-        assert_eq!(seen[1..], [closed(code, reason, true)], "{query}");
+        assert_eq!(
+            record(&ws).until_close().await,
+            [Ev::opened(""), Ev::closed(code, reason, true)],
+            "{query}"
+        );
     }
 }
 
 pub async fn cl_22_abrupt_loss_is_close_1006_without_error(base: &str) {
     let ws = WebSocket::new(&format!("{base}/remote-close?abrupt=1")).unwrap();
-    let seen = until_close(&record(&ws)).await;
     assert_eq!(
-        seen,
-        [Seen::Open(ReadyState::Open), closed(1006, "", false)]
+        record(&ws).until_close().await,
+        [Ev::opened(""), Ev::closed(1006, "", false)]
     );
 }
 
@@ -422,8 +326,7 @@ pub async fn e_02_listener_order(base: &str) {
     ws.add_event_listener(kind::Close, move |_| g());
     ws.set_onclose(move |_| h());
     ws.add_event_listener(kind::Close, move |_| i());
-    let log = record(&ws);
-    until_close(&log).await;
+    record(&ws).until_close().await;
     assert_eq!(*order.lock().unwrap(), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 }
 
@@ -436,16 +339,9 @@ pub async fn e_04_protocol_error_after_a_good_frame(base: &str) {
         ])
         .unwrap();
     });
-    let seen = until_close(&record(&ws)).await;
-    assert_eq!(
-        seen,
-        [
-            Seen::Open(ReadyState::Open),
-            Seen::Message(text("test"), ReadyState::Open),
-            Seen::Error(ReadyState::Closed),
-            closed(1006, "", false)
-        ]
-    );
+    let seen = record(&ws).until_close().await;
+    assert_eq!(seen[..2], [Ev::opened(""), Ev::text("test")], "{seen:?}");
+    assert_failed(&seen[2..]);
 }
 
 pub async fn e_10_once_and_replaced_handlers(base: &str) {
@@ -466,11 +362,11 @@ pub async fn e_10_once_and_replaced_handlers(base: &str) {
         w.send("a").unwrap();
         w.send("b").unwrap();
     });
-    let log = record(&ws);
-    wait_until(&log, "two echoes", |s| s.len() >= 3).await;
+    let mut rec = record(&ws);
+    rec.take(3).await;
     assert_eq!(*calls.lock().unwrap(), ["new", "once", "new"]);
     ws.close();
-    until_close(&log).await;
+    rec.until_close().await;
 }
 
 /// E-10 and the DOM's removal rules while a dispatch is running: an `on*` slot that replaces
@@ -502,8 +398,8 @@ pub async fn e_10_listeners_replace_and_remove_themselves(base: &str) {
         w.send("x").unwrap();
         w.send("y").unwrap();
     });
-    let log = record(&ws);
-    wait_until(&log, "two echoes", |s| s.len() >= 3).await;
+    let mut rec = record(&ws);
+    rec.take(3).await;
     assert_eq!(
         *calls.lock().unwrap(),
         [
@@ -517,25 +413,17 @@ pub async fn e_10_listeners_replace_and_remove_themselves(base: &str) {
         ]
     );
     ws.close();
-    until_close(&log).await;
+    rec.until_close().await;
 }
 
 pub async fn f_02_non_101_status_fails(base: &str) {
     let ws = WebSocket::new(&format!("{base}/404")).unwrap();
-    let seen = until_close(&record(&ws)).await;
-    assert_eq!(
-        seen,
-        [Seen::Error(ReadyState::Closed), closed(1006, "", false)]
-    );
+    assert_failed(&record(&ws).until_close().await);
 }
 
 pub async fn f_06_wrong_accept_key_fails(base: &str) {
     let ws = WebSocket::new(&format!("{base}/wrong_accept_key")).unwrap();
-    let seen = until_close(&record(&ws)).await;
-    assert_eq!(
-        seen,
-        [Seen::Error(ReadyState::Closed), closed(1006, "", false)]
-    );
+    assert_failed(&record(&ws).until_close().await);
 }
 
 pub async fn message_origin_is_the_urls_origin(base: &str) {
@@ -545,9 +433,9 @@ pub async fn message_origin_is_the_urls_origin(base: &str) {
     ws.set_onmessage(move |e| o.lock().unwrap().push(e.origin().to_owned()));
     let w = ws.clone();
     ws.set_onopen(move |_| w.send("x").unwrap());
-    let log = record(&ws);
-    wait_until(&log, "echo", |s| s.len() >= 2).await;
+    let mut rec = record(&ws);
+    assert_eq!(rec.take(2).await, [Ev::opened(""), Ev::text("x")]);
     assert_eq!(*origins.lock().unwrap(), [base.to_owned()]);
     ws.close();
-    until_close(&log).await;
+    rec.until_close().await;
 }

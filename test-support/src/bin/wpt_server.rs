@@ -1,10 +1,9 @@
-//! The test server of `tests/support/` (the WPT handler re-creations) as a standalone program,
-//! for the browser tests: `cargo run --example wpt_server -- 127.0.0.1:18765`. Prints
+//! The test server (the WPT handler re-creations) as a standalone program, for the browser
+//! tests: `cargo run -p isows-test-support --bin wpt_server -- 127.0.0.1:18765`. Prints
 //! `LISTENING <addr>` once it accepts connections.
 
 #[cfg(not(target_arch = "wasm32"))]
-#[path = "../tests/support/mod.rs"]
-mod support;
+use isows_test_support as support;
 
 #[cfg(not(target_arch = "wasm32"))]
 #[tokio::main(flavor = "current_thread")]

@@ -4,25 +4,19 @@
 //! It shares no code with the client: the handshake and the frame codec are written here by
 //! hand (RFC 6455, server side), so every byte on the wire is under the test's control. Every
 //! connection is logged (request head, frames received) for server-side assertions.
-#![allow(dead_code)]
-
-pub mod frames;
-pub mod recorder;
-pub mod tls;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+pub use crate::time::within;
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpListener;
 
-pub use frames::{Frame, Op};
-#[allow(unused_imports)]
-pub use recorder::{record, Ev, Recorder};
+use crate::frames::{self, Frame};
 
 /// Any server-side stream (plain TCP or TLS).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -88,7 +82,7 @@ impl TestServer {
         Self::start_with(Some(identity)).await
     }
 
-    /// A plain server on a given address (for the standalone `wpt_server` example).
+    /// A plain server on a given address (for the standalone `wpt_server` program).
     pub async fn start_at(addr: &str) -> TestServer {
         Self::start_on(addr, None).await
     }
@@ -297,8 +291,8 @@ async fn serve(mut io: BoxIo, log: Arc<Mutex<ConnLog>>) {
 
 pub mod handlers {
     //! The handlers, by path.
-    use super::frames::{Conn, Msg};
     use super::*;
+    use crate::frames::{Conn, Msg, Op};
 
     fn percent_decode(s: &str) -> Vec<u8> {
         let b = s.as_bytes();
@@ -666,13 +660,5 @@ pub mod handlers {
                 Msg::Close(payload) => return ws.reply_close(&payload).await,
             }
         }
-    }
-}
-
-/// Waits for a future with a bound; panics with `what` when it passes.
-pub async fn within<T>(secs: u64, what: &str, f: impl std::future::Future<Output = T>) -> T {
-    match tokio::time::timeout(Duration::from_secs(secs), f).await {
-        Ok(v) => v,
-        Err(_) => panic!("timed out after {secs} s waiting for {what}"),
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{BoxIo, ConnLog};
+use crate::server::{BoxIo, ConnLog};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

@@ -1,0 +1,28 @@
+//! What isows' tests share, in one crate of the workspace (never published):
+//!
+//! - [`recorder`]: one event recorder, on both backends: every event with `readyState` as
+//!   seen inside its listener, awaited with a bound.
+//! - [`shared`]: the conformance bodies written once and run natively
+//!   (`tests/conformance/shared.rs`) and in headless Chromium (`tests/browser.rs`).
+//! - natively, the test server ([`TestServer`]): re-creations of the WPT handlers plus raw
+//!   handlers that break the protocol on purpose, with its own frame codec ([`frames`]) and
+//!   generated certificates ([`tls`]). The `wpt_server` program runs it standalone for the
+//!   browser tests.
+#![allow(clippy::new_without_default)]
+
+pub mod recorder;
+pub mod shared;
+pub mod time;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod frames;
+#[cfg(not(target_arch = "wasm32"))]
+mod server;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod tls;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use frames::{Frame, Op};
+pub use recorder::{record, Ev, Recorder};
+#[cfg(not(target_arch = "wasm32"))]
+pub use server::*;
