@@ -166,8 +166,8 @@ impl fmt::Display for Detail {
 ///
 /// ```
 /// use isows::ErrorCause;
-/// let cause = ErrorCause::Status(404);
-/// assert_eq!(cause.to_string(), "the server answered HTTP 404 instead of 101");
+/// let cause = ErrorCause::Timeout;
+/// assert_eq!(cause.to_string(), "the opening handshake timed out");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -180,8 +180,10 @@ pub enum ErrorCause {
     BlockedPort(u16),
     /// TLS failed: untrusted certificate, name mismatch, no TLS support compiled in, ….
     Tls(Detail),
-    /// The server answered the opening handshake with this HTTP status instead of 101.
-    Status(u16),
+    /// The server answered the opening handshake with another status than 101 (npm `ws`'s
+    /// `unexpected-response`): its status, headers and the start of its body. See
+    /// [`ErrorCause::status`].
+    UnexpectedResponse(Box<crate::HttpResponse>),
     /// The server's `Sec-WebSocket-Protocol` does not fit the requested subprotocols.
     Subprotocol(Detail),
     /// Any other invalid opening-handshake response (bad accept key, headers, garbage).
@@ -214,7 +216,9 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Connect(m) => write!(f, "could not connect: {m}"),
             ErrorCause::BlockedPort(p) => write!(f, "port {p} is blocked"),
             ErrorCause::Tls(m) => write!(f, "TLS failed: {m}"),
-            ErrorCause::Status(s) => write!(f, "the server answered HTTP {s} instead of 101"),
+            ErrorCause::UnexpectedResponse(r) => {
+                write!(f, "the server answered HTTP {} instead of 101", r.status())
+            }
             ErrorCause::Subprotocol(m) => write!(f, "subprotocol mismatch: {m}"),
             ErrorCause::Handshake(m) => write!(f, "invalid handshake response: {m}"),
             ErrorCause::Protocol(m) => write!(f, "protocol violation: {m}"),
@@ -234,6 +238,24 @@ impl fmt::Display for ErrorCause {
             }
             ErrorCause::Aborted => write!(f, "the connection task was stopped"),
             ErrorCause::Browser => write!(f, "the browser reported an error (it gives no detail)"),
+        }
+    }
+}
+
+impl ErrorCause {
+    /// The HTTP status of a refused upgrade ([`ErrorCause::UnexpectedResponse`]).
+    ///
+    /// ```
+    /// use isows::{ErrorCause, HttpResponse};
+    /// let cause = ErrorCause::UnexpectedResponse(Box::new(HttpResponse::new(404, vec![], vec![])));
+    /// assert_eq!(cause.status(), Some(404));
+    /// assert_eq!(cause.to_string(), "the server answered HTTP 404 instead of 101");
+    /// assert_eq!(ErrorCause::Timeout.status(), None);
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ErrorCause::UnexpectedResponse(r) => Some(r.status()),
+            _ => None,
         }
     }
 }

@@ -106,7 +106,9 @@ impl Event {
 /// ```
 /// # use isows::{ErrorCause, ErrorEvent};
 /// fn on_error(e: &ErrorEvent) {
-///     if let ErrorCause::Status(code) = e.cause() { eprintln!("HTTP {code}"); }
+///     if let ErrorCause::UnexpectedResponse(r) = e.cause() {
+///         eprintln!("HTTP {}: {}", r.status(), String::from_utf8_lossy(r.body()));
+///     }
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -50,6 +50,7 @@ mod lock;
 mod message;
 mod options;
 mod redact;
+mod response;
 #[cfg(not(target_arch = "wasm32"))]
 mod sync;
 mod validate;
@@ -88,6 +89,7 @@ pub use options::{
     DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
 };
+pub use response::HttpResponse;
 pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket, WebSocketBuilder};
 
 pub use bytes::Bytes;

@@ -282,6 +282,25 @@ impl WebSocket {
         self.conn().extensions(self.shared())
     }
 
+    /// The server's `101 Switching Protocols` response (status and every header: cookies,
+    /// server-chosen values), from the `open` event on; `None` before. Natively only: the
+    /// browser does not expose it.
+    ///
+    /// ```no_run
+    /// let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// if ws.wait_opened()?.is_ok() {
+    ///     let response = ws.handshake_response().unwrap();
+    ///     assert_eq!(response.status(), 101);
+    ///     println!("{:?}", response.header("set-cookie"));
+    /// }
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn handshake_response(&self) -> Option<&crate::HttpResponse> {
+        self.conn().response.get()
+    }
+
     /// `binaryType` (default `Blob`).
     ///
     /// ```

@@ -20,6 +20,7 @@ use super::turns::Ticket;
 use super::url::{is_blocked_port, Target};
 use crate::error::{Detail, ErrorCause};
 use crate::options::Options;
+use crate::HttpResponse;
 
 /// A byte stream a connection runs over: TCP, TLS over TCP, or one the caller gave
 /// (`WebSocketBuilder::connect_with_stream`). One indirect call per read or write, beside a
@@ -46,7 +47,7 @@ pub(crate) async fn connect(
     target: &Target,
     options: &Options,
     turn: Option<Ticket>,
-) -> Result<(Stream, String), ErrorCause> {
+) -> Result<(Stream, Handshake), ErrorCause> {
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
     }
@@ -81,7 +82,7 @@ pub(crate) async fn connect_over(
     stream: BoxIo,
     target: &Target,
     options: &Options,
-) -> Result<(Stream, String), ErrorCause> {
+) -> Result<(Stream, Handshake), ErrorCause> {
     let upgrade = async {
         let stream = if target.secure {
             tls::wrap(stream, &target.host, options).await?
@@ -100,7 +101,7 @@ async fn upgrade(
     addr: SocketAddr,
     target: &Target,
     options: &Options,
-) -> Result<(Stream, String), ErrorCause> {
+) -> Result<(Stream, Handshake), ErrorCause> {
     let tcp = TcpStream::connect(addr)
         .await
         .map_err(|e| ErrorCause::Connect(Detail::with_source(format!("{addr}: {e}"), e)))?;
@@ -118,7 +119,7 @@ async fn upgrade_over(
     mut stream: BoxIo,
     target: &Target,
     options: &Options,
-) -> Result<(Stream, String), ErrorCause> {
+) -> Result<(Stream, Handshake), ErrorCause> {
     let key = generate_key();
     let request = request(target, options, &key);
     let io = |e: std::io::Error| ErrorCause::Handshake(Detail::with_source(e.to_string(), e));
@@ -126,7 +127,7 @@ async fn upgrade_over(
     stream.flush().await.map_err(io)?;
 
     let mut buf = Vec::with_capacity(1024);
-    let (head_len, protocol) = loop {
+    let (head_len, protocol, response) = loop {
         let mut chunk = [0u8; 1024];
         let n = stream.read(&mut chunk).await.map_err(io)?;
         if n == 0 {
@@ -137,9 +138,16 @@ async fn upgrade_over(
         buf.extend_from_slice(&chunk[..n]);
         // Like browsers, judge the response only once its head is complete (catalog F-13: a
         // server that trickles garbage keeps the socket CONNECTING).
-        if find_head_end(&buf).is_some() {
-            if let Some(done) = check_response(&buf, &key, &options.protocols)? {
-                break done;
+        if let Some(end) = find_head_end(&buf) {
+            match check_response(&buf, &key, &options.protocols) {
+                Ok(Some(done)) => break done,
+                Ok(None) => {}
+                Err(ErrorCause::UnexpectedResponse(mut response)) => {
+                    let body = &buf[end + 4..];
+                    response.body = read_body(&mut stream, body, &response).await;
+                    return Err(ErrorCause::UnexpectedResponse(response));
+                }
+                Err(e) => return Err(e),
             }
         }
         if buf.len() > MAX_RESPONSE_HEAD {
@@ -157,7 +165,74 @@ async fn upgrade_over(
         .max_frame_size(options.max_frame_size.or(options.max_message_size));
     let stream = Bridge::new(GrowingReads::new(stream));
     let ws = WebSocket::from_partially_read(stream, rest, Role::Client, Some(config));
-    Ok((ws, protocol))
+    Ok((ws, Handshake { protocol, response }))
+}
+
+/// How long a refused upgrade's body is read for, at most, before the failure is reported.
+const BODY_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The start of a refused upgrade's body (at most [`HttpResponse::MAX_BODY`] bytes): what
+/// came with the head, then reads until the body ends (its `Content-Length`, the last chunk,
+/// or the end of the stream), the limit is reached, or [`BODY_WAIT`] passes.
+async fn read_body(stream: &mut BoxIo, start: &[u8], response: &HttpResponse) -> Vec<u8> {
+    let chunked = response
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let length = match response.status() {
+        100..=199 | 204 | 304 => Some(0),
+        _ if chunked => None,
+        _ => response
+            .header("content-length")
+            .and_then(|v| v.parse::<usize>().ok()),
+    };
+    let wanted = length.unwrap_or(usize::MAX).min(HttpResponse::MAX_BODY);
+    let mut raw = start.to_vec();
+    let read_more = async {
+        loop {
+            let body = if chunked {
+                dechunk(&raw)
+            } else {
+                (raw.clone(), false)
+            };
+            if body.1 || body.0.len() >= wanted || raw.len() > 4 * HttpResponse::MAX_BODY {
+                return;
+            }
+            let mut chunk = [0u8; 1024];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(BODY_WAIT, read_more).await;
+    let mut body = if chunked { dechunk(&raw).0 } else { raw };
+    body.truncate(wanted);
+    body
+}
+
+/// The data of a chunked body so far, and whether its last chunk has arrived.
+fn dechunk(mut raw: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    while let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(raw) {
+        if size == 0 {
+            return (out, true);
+        }
+        let end = start.saturating_add(size as usize).min(raw.len());
+        out.extend_from_slice(&raw[start..end]);
+        match raw.get(end + 2..) {
+            Some(rest) if (end - start) as u64 == size => raw = rest,
+            _ => break,
+        }
+    }
+    (out, false)
+}
+
+/// What a successful handshake gives besides the stream.
+pub(crate) struct Handshake {
+    /// The subprotocol the server selected (`""`: none).
+    pub(crate) protocol: String,
+    /// The `101` response.
+    pub(crate) response: HttpResponse,
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
@@ -220,12 +295,13 @@ fn request(target: &Target, options: &Options, key: &str) -> String {
 }
 
 /// Parses and checks the response head. `Ok(None)`: not complete yet; `Ok(Some((len,
-/// protocol)))`: valid, `len` bytes of head.
+/// protocol, response)))`: valid, `len` bytes of head. A status other than 101 is an
+/// [`ErrorCause::UnexpectedResponse`] with no body yet.
 pub(crate) fn check_response(
     buf: &[u8],
     key: &str,
     requested: &[String],
-) -> Result<Option<(usize, String)>, ErrorCause> {
+) -> Result<Option<(usize, String, HttpResponse)>, ErrorCause> {
     // As many headers as tungstenite's own client accepts.
     let mut headers = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
@@ -238,8 +314,17 @@ pub(crate) fn check_response(
         }
     };
     let status = response.code.unwrap_or(0);
+    let headers = response
+        .headers
+        .iter()
+        .map(|h| {
+            let value = String::from_utf8_lossy(h.value).trim().to_owned();
+            (h.name.to_owned(), value)
+        })
+        .collect();
+    let http = HttpResponse::new(status, headers, Vec::new());
     if status != 101 {
-        return Err(ErrorCause::Status(status));
+        return Err(ErrorCause::UnexpectedResponse(Box::new(http)));
     }
     let all = |name: &str| -> Vec<&[u8]> {
         response
@@ -299,7 +384,7 @@ pub(crate) fn check_response(
             ))
         }
     };
-    Ok(Some((len, protocol)))
+    Ok(Some((len, protocol, http)))
 }
 
 #[cfg(test)]
@@ -318,7 +403,8 @@ mod tests {
     #[test]
     fn tolerant_parsing() {
         let buf = response("Set-Cookie: a=b\r\n");
-        let (len, protocol) = check_response(&buf, "k", &[]).unwrap().unwrap();
+        let (len, protocol, http) = check_response(&buf, "k", &[]).unwrap().unwrap();
+        assert_eq!(http.header("set-cookie"), Some("a=b"));
         assert_eq!(&buf[len..], b"rest");
         assert_eq!(protocol, "");
     }
@@ -360,8 +446,20 @@ mod tests {
             assert!(r.is_err(), "{} accepted", String::from_utf8_lossy(&buf));
         }
         assert_eq!(
-            check_response(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", &[]),
-            Err(ErrorCause::Status(404))
+            check_response(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", &[])
+                .unwrap_err()
+                .status(),
+            Some(404)
         );
+    }
+
+    #[test]
+    fn chunked_bodies() {
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"),
+            (b"abcde".to_vec(), true)
+        );
+        assert_eq!(dechunk(b"3\r\nabc\r\n5\r\nde"), (b"abcde".to_vec(), false));
+        assert_eq!(dechunk(b"zz"), (Vec::new(), false));
     }
 }

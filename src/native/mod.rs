@@ -36,6 +36,8 @@ pub(crate) struct Connection {
     commands: Arc<task::Commands>,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
     max_buffered_amount: Option<u64>,
+    /// The server's `101`, set by the task just before `open`.
+    pub(crate) response: std::sync::OnceLock<crate::HttpResponse>,
 }
 
 /// The backend's side of the handle's methods (the wasm32 backend has the same ones).
@@ -131,6 +133,7 @@ impl Connection {
         Connection {
             commands: Arc::new(CommandQueue::new()),
             max_buffered_amount: None,
+            response: Default::default(),
         }
     }
 
@@ -155,6 +158,7 @@ pub(crate) fn connect(
     let connection = Connection {
         commands: queue.clone(),
         max_buffered_amount: options.max_buffered_amount,
+        response: Default::default(),
     };
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or

@@ -123,15 +123,17 @@ pub(crate) async fn run(
             Transport::Given(stream) => handshake::connect_over(stream, &target, &options).await,
         }
     };
-    let (stream, protocol) = tokio::select! {
+    let (stream, handshake) = tokio::select! {
         result = connect => match result {
             Ok(connected) => connected,
             Err(cause) => return guard.fail(cause),
         },
         cause = wait_for_fail(&commands) => return guard.fail(cause),
     };
+    // Set before `open`, so that the open listeners can read it.
+    let _ = shared.connection.response.set(handshake.response);
     shared.emit(Happening::Open {
-        protocol,
+        protocol: handshake.protocol,
         extensions: String::new(),
     });
     let mut session = Session {

@@ -619,6 +619,38 @@ pub mod handlers {
                 sleep(Duration::from_millis(ms)).await;
                 echo_loop(ws, true, Duration::ZERO).await
             }
+            // Refuses the upgrade with a body: `?status=` (default 403), `len=` bytes of
+            // body (`b'a' + i % 26`), sent with a Content-Length, or chunked in 1000-byte
+            // chunks (`chunked=1`), or with neither and then the end of TCP (`eof=1`); the
+            // connection stays open otherwise.
+            "/refuse" => {
+                let status = req.param("status").unwrap_or("403");
+                let len: usize = req.param("len").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let body: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                let mut out = format!("HTTP/1.1 {status} Refused\r\nX-Reason: test\r\n");
+                if req.param("chunked").is_some() {
+                    out.push_str("Transfer-Encoding: chunked\r\n\r\n");
+                    let mut out = out.into_bytes();
+                    for chunk in body.chunks(1000) {
+                        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                        out.extend_from_slice(chunk);
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    out.extend_from_slice(b"0\r\n\r\n");
+                    ws.write_raw(&out).await?;
+                } else if req.param("eof").is_some() {
+                    out.push_str("\r\n");
+                    ws.write_raw(out.as_bytes()).await?;
+                    ws.write_raw(&body).await?;
+                    return ws.shutdown().await;
+                } else {
+                    out.push_str(&format!("Content-Length: {len}\r\n\r\n"));
+                    ws.write_raw(out.as_bytes()).await?;
+                    ws.write_raw(&body).await?;
+                }
+                sleep(Duration::from_secs(30)).await;
+                Ok(())
+            }
             // A status other than 101 (`?status=`, default 404), e.g. a redirect.
             _ => {
                 let status = req.param("status").unwrap_or("404");

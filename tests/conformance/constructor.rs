@@ -259,12 +259,9 @@ async fn c_18_credentials_become_basic_authorization() {
     // Without credentials the server answers 401 and the connection fails (F-04).
     let ws = WebSocket::new(&server.url("/basic_auth")).unwrap();
     let events = record(&ws).until_close().await;
-    assert_eq!(
-        events[0],
-        Ev::Error {
-            cause: ErrorCause::Status(401),
-            state: ReadyState::Closed
-        }
+    assert!(
+        matches!(&events[0], Ev::Error { cause, state: ReadyState::Closed } if cause.status() == Some(401)),
+        "{events:?}"
     );
     assert_eq!(close_of(&events), (1006, String::new(), false));
 }
