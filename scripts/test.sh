@@ -167,3 +167,11 @@ done
 
 step "cargo test (unit, conformance, doc)"
 cargo test --locked --no-fail-fast
+
+step "TLS with rustls: the TLS tests again (Mozilla's roots; the platform's roots), and no OpenSSL in the tree"
+cargo clippy --locked --no-default-features --features rustls,rustls-platform-roots --all-targets -- -D warnings
+cargo test --locked --no-default-features --features rustls --test tls
+cargo test --locked --no-default-features --features rustls-platform-roots --test tls
+if cargo tree --locked --no-default-features --features rustls -e normal | grep -i openssl; then
+  echo "OpenSSL in the dependency tree of --no-default-features --features rustls" >&2; exit 1
+fi

@@ -72,6 +72,16 @@ pub use native::Certificate;
     doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32"))))
 )]
 pub use native_tls;
+/// The rustls crate, for [`WebSocketBuilder::rustls_config`].
+#[cfg(all(feature = "rustls-core", not(target_arch = "wasm32")))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(
+        any(feature = "rustls", feature = "rustls-platform-roots"),
+        not(target_arch = "wasm32")
+    )))
+)]
+pub use rustls;
 #[cfg(target_arch = "wasm32")]
 use wasm as platform;
 #[cfg(target_arch = "wasm32")]

@@ -806,7 +806,39 @@ impl WebSocketBuilder {
         self
     }
 
-    /// Trust this root certificate too, besides the system's (native only).
+    /// Use this rustls configuration for `wss://` (native only, feature `rustls` or
+    /// `rustls-platform-roots`): its roots, client certificates, ALPN, verifier. It wins over
+    /// [`add_root_certificate`](Self::add_root_certificate) and, with both TLS features
+    /// compiled in, selects rustls for this socket.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use isows::rustls;
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .unwrap()
+    ///     .with_root_certificates(rustls::RootCertStore::empty())
+    ///     .with_no_client_auth();
+    /// let b = isows::WebSocket::builder("wss://h/").rustls_config(Arc::new(config));
+    /// ```
+    #[cfg(all(feature = "rustls-core", not(target_arch = "wasm32")))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(
+            any(feature = "rustls", feature = "rustls-platform-roots"),
+            not(target_arch = "wasm32")
+        )))
+    )]
+    pub fn rustls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.options.tls.rustls = Some(config);
+        self.options.native_only.push("rustls_config");
+        self
+    }
+
+    /// Trust this root certificate too, besides the TLS library's default roots (native
+    /// only; with native-tls the system's store, with rustls those of the features: Mozilla's
+    /// for `rustls`, the system's for `rustls-platform-roots`).
     ///
     /// ```no_run
     /// let pem = std::fs::read("ca.pem").unwrap();

@@ -20,5 +20,4 @@ mod protocols;
 mod send;
 mod setup;
 mod shared;
-mod tls;
 mod transport;
