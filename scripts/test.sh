@@ -21,7 +21,8 @@ wait_for_line() { # wait_for_line FILE PATTERN: bounded wait for a server's read
 step "setup"
 # System packages: as root directly, else through sudo (or a clear list of what to install).
 . tests/autobahn/env.sh
-apt_need pkg-config libssl-dev chromium chromium-driver
+# tinyproxy and dante-server: the real proxies of tests/proxy.rs.
+apt_need pkg-config libssl-dev chromium chromium-driver tinyproxy dante-server
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done

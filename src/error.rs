@@ -184,6 +184,9 @@ pub enum ErrorCause {
     /// `unexpected-response`): its status, headers and the start of its body. See
     /// [`ErrorCause::status`].
     UnexpectedResponse(Box<crate::HttpResponse>),
+    /// The proxy could not be reached, refused the tunnel (an HTTP status such as 407 when it
+    /// wants credentials), or failed SOCKS5 (its reply, or its authentication).
+    Proxy(Detail),
     /// The server's `Sec-WebSocket-Protocol` does not fit the requested subprotocols.
     Subprotocol(Detail),
     /// Any other invalid opening-handshake response (bad accept key, headers, garbage).
@@ -219,6 +222,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::UnexpectedResponse(r) => {
                 write!(f, "the server answered HTTP {} instead of 101", r.status())
             }
+            ErrorCause::Proxy(m) => write!(f, "proxy failed: {m}"),
             ErrorCause::Subprotocol(m) => write!(f, "subprotocol mismatch: {m}"),
             ErrorCause::Handshake(m) => write!(f, "invalid handshake response: {m}"),
             ErrorCause::Protocol(m) => write!(f, "protocol violation: {m}"),
@@ -267,6 +271,7 @@ impl std::error::Error for ErrorCause {
             ErrorCause::Dns(d)
             | ErrorCause::Connect(d)
             | ErrorCause::Tls(d)
+            | ErrorCause::Proxy(d)
             | ErrorCause::Subprotocol(d)
             | ErrorCause::Handshake(d)
             | ErrorCause::Protocol(d)

@@ -46,6 +46,9 @@ pub(crate) struct Options {
     /// TLS settings (native only: `src/native/tls.rs`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) tls: crate::native::TlsOptions,
+    /// Name pinning and proxies (native only: `src/native/dial.rs`, `proxy.rs`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) net: crate::native::NetOptions,
 }
 
 impl Options {
@@ -63,6 +66,8 @@ impl Options {
             native_only: Vec::new(),
             #[cfg(not(target_arch = "wasm32"))]
             tls: Default::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            net: Default::default(),
         }
     }
 }

@@ -854,6 +854,59 @@ impl WebSocketBuilder {
         self
     }
 
+    /// Go through this proxy (native only): `http://[user:password@]host[:port]` (HTTP
+    /// `CONNECT`, with Basic proxy authentication), `socks5://…` (SOCKS5, the name resolved
+    /// here) or `socks5h://…` (the proxy resolves it); no scheme means `http://`, the port
+    /// defaults to 1080, as curl reads them. Checked by [`connect`](Self::connect): a bad URL
+    /// is a `SyntaxError`. Without this call the environment decides (`https_proxy` for
+    /// `wss://`, `http_proxy` for `ws://`, then `all_proxy`, and `no_proxy`; see the README).
+    ///
+    /// ```
+    /// let b = isows::WebSocket::builder("wss://example.com/").proxy("http://user:pw@proxy.corp:3128");
+    /// let err = isows::WebSocket::builder("ws://h/").proxy("ftp://p").connect().unwrap_err();
+    /// assert_eq!(err.name(), "SyntaxError");
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.options.net.proxy = crate::native::ProxySetting::Url(url.to_owned());
+        self.options.native_only.push("proxy");
+        self
+    }
+
+    /// Connect directly, whatever the proxy variables of the environment say (native only).
+    ///
+    /// ```
+    /// let b = isows::WebSocket::builder("ws://127.0.0.1:9/").no_proxy();
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn no_proxy(mut self) -> Self {
+        self.options.net.proxy = crate::native::ProxySetting::Off;
+        self.options.native_only.push("no_proxy");
+        self
+    }
+
+    /// Resolve `host` to these addresses instead of asking DNS (native only), as reqwest's
+    /// `resolve_to_addrs`: they are tried in Happy Eyeballs order. An address with port 0
+    /// takes the URL's port. The URL, `Host` header and TLS name stay `host`.
+    ///
+    /// ```
+    /// let addrs = ["127.0.0.1:0".parse().unwrap()];
+    /// let b = isows::WebSocket::builder("ws://echo.test:8080/").resolve_to_addrs("echo.test", &addrs);
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[std::net::SocketAddr]) -> Self {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        self.options.net.resolve.push((host, addrs.to_vec()));
+        self.options.native_only.push("resolve_to_addrs");
+        self
+    }
+
     /// Checks the URL, then the protocols, then the options (the constructor's order), and
     /// starts the socket in CONNECTING. Nothing touches the network for rejected input.
     ///

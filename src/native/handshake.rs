@@ -3,17 +3,13 @@
 //! checks (status, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, extensions, subprotocol,
 //! duplicated headers). Bytes that arrive with the response are kept (catalog F-17).
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
-
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::sync::Mutex as AsyncMutex;
 use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
 
 use super::bridge::Bridge;
+use super::dial;
+use super::proxy::{self, Proxy};
 use super::read_buffer::GrowingReads;
 use super::tls;
 use super::turns::Ticket;
@@ -39,14 +35,16 @@ const MAX_RESPONSE_HEADERS: usize = 124;
 /// Initial read buffer of an idle connection; tungstenite grows it for larger frames.
 const READ_BUFFER: usize = 4 * 1024;
 
-/// Connects and upgrades; returns the stream and the selected subprotocol. The handshake
-/// timeout bounds the DNS lookup and each connection attempt, not the time spent waiting for
-/// the server's turn (`turn`, taken in creation order, and one CONNECTING connection per
-/// address), so opening many sockets to one server does not make the last ones time out.
+/// Connects and upgrades: through the proxy if there is one, else to the first address
+/// that answers (Happy Eyeballs, `dial.rs`); then TLS for `wss://` and the HTTP upgrade. The
+/// handshake timeout bounds all of it from the moment the socket's turn comes (`turn`, taken
+/// in creation order), so opening many sockets to one server does not make the last ones
+/// time out.
 pub(crate) async fn connect(
     target: &Target,
     options: &Options,
     turn: Option<Ticket>,
+    proxy: Option<Proxy>,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
@@ -54,26 +52,26 @@ pub(crate) async fn connect(
     if let Some(ticket) = &turn {
         ticket.turn().await;
     }
-    let limit = options.handshake_timeout;
-    let addrs = tokio::time::timeout(limit, resolve(target))
-        .await
-        .map_err(|_| ErrorCause::Timeout)??;
-    let mut last = None;
-    for addr in addrs {
-        let _turn = match options.serialize_handshakes {
-            true => Some(connecting_slot(addr).lock_owned().await),
-            false => None,
+    let connect = async {
+        // The address's CONNECTING slot is kept until the handshake ends.
+        let (stream, _slot): (BoxIo, _) = match &proxy {
+            Some(proxy) => (proxy::tunnel(proxy, target, &options.net).await?, None),
+            None => {
+                let addrs = dial::resolve(&target.host, target.port, &options.net).await?;
+                let dialed = dial::dial(&addrs, options.serialize_handshakes).await?;
+                (Box::new(dialed.tcp), dialed.slot)
+            }
         };
-        match tokio::time::timeout(limit, upgrade(addr, target, options)).await {
-            Err(_) => return Err(ErrorCause::Timeout),
-            Ok(Err(ErrorCause::Connect(e))) => last = Some(e),
-            Ok(result) => return result,
-        }
-    }
-    Err(match last {
-        Some(e) => ErrorCause::Connect(e),
-        None => ErrorCause::Dns(format!("{}: no addresses", target.host).into()),
-    })
+        let stream = if target.secure {
+            tls::wrap(stream, &target.host, options).await?
+        } else {
+            stream
+        };
+        upgrade_over(stream, target, options).await
+    };
+    tokio::time::timeout(options.handshake_timeout, connect)
+        .await
+        .map_err(|_| ErrorCause::Timeout)?
 }
 
 /// The handshake over a stream the caller gave: TLS first for `wss://`, then the HTTP
@@ -94,24 +92,6 @@ pub(crate) async fn connect_over(
     tokio::time::timeout(options.handshake_timeout, upgrade)
         .await
         .map_err(|_| ErrorCause::Timeout)?
-}
-
-/// TCP, TLS and the HTTP upgrade to one address.
-async fn upgrade(
-    addr: SocketAddr,
-    target: &Target,
-    options: &Options,
-) -> Result<(Stream, Handshake), ErrorCause> {
-    let tcp = TcpStream::connect(addr)
-        .await
-        .map_err(|e| ErrorCause::Connect(Detail::with_source(format!("{addr}: {e}"), e)))?;
-    let _ = tcp.set_nodelay(true);
-    let stream: BoxIo = if target.secure {
-        tls::wrap(Box::new(tcp), &target.host, options).await?
-    } else {
-        Box::new(tcp)
-    };
-    upgrade_over(stream, target, options).await
 }
 
 /// The HTTP upgrade (RFC 6455 §4.1) over an open stream.
@@ -237,33 +217,6 @@ pub(crate) struct Handshake {
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
-}
-
-async fn resolve(target: &Target) -> Result<Vec<SocketAddr>, ErrorCause> {
-    match target.host.parse::<std::net::IpAddr>() {
-        Ok(ip) => Ok(vec![SocketAddr::new(ip, target.port)]),
-        Err(_) => Ok(tokio::net::lookup_host((target.host.as_str(), target.port))
-            .await
-            .map_err(|e| ErrorCause::Dns(Detail::with_source(format!("{}: {e}", target.host), e)))?
-            .collect()),
-    }
-}
-
-/// RFC 6455 §4.1 client step 2 (catalog C-20): at most one connection per IP address and
-/// port may be CONNECTING; the others wait their turn.
-fn connecting_slot(addr: SocketAddr) -> Arc<AsyncMutex<()>> {
-    static SLOTS: OnceLock<Mutex<HashMap<SocketAddr, Weak<AsyncMutex<()>>>>> = OnceLock::new();
-    let mut slots = SLOTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(slot) = slots.get(&addr).and_then(Weak::upgrade) {
-        return slot;
-    }
-    slots.retain(|_, w| w.strong_count() > 0);
-    let slot = Arc::new(AsyncMutex::new(()));
-    slots.insert(addr, Arc::downgrade(&slot));
-    slot
 }
 
 /// The request, with the header order browsers use.

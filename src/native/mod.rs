@@ -5,7 +5,9 @@ mod burst;
 mod certificate;
 pub(crate) mod close_args;
 mod commands;
+mod dial;
 mod handshake;
+mod proxy;
 mod read_buffer;
 mod runtime;
 mod task;
@@ -28,6 +30,8 @@ use crate::websocket::ReadyState;
 
 pub(crate) use burst::BurstCache;
 pub use certificate::Certificate;
+pub(crate) use dial::NetOptions;
+pub(crate) use proxy::ProxySetting;
 pub(crate) use runtime::block_on_completion;
 pub(crate) use tls::TlsOptions;
 
@@ -154,6 +158,11 @@ pub(crate) fn connect(
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
+    // The environment is read now, as a client reads it when it is built.
+    let proxy = match stream {
+        Some(_) => None,
+        None => proxy::choose(&options.net.proxy, &target, |name| std::env::var(name).ok())?,
+    };
     let queue = Arc::new(CommandQueue::new());
     let connection = Connection {
         commands: queue.clone(),
@@ -171,6 +180,7 @@ pub(crate) fn connect(
             options
                 .serialize_handshakes
                 .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port))),
+            proxy,
         ),
     };
     runtime::handle().spawn(task::run(guard, target, options, transport));

@@ -103,8 +103,9 @@ const PING_FLOOD_LIMIT: u32 = 1024;
 
 /// What the connection runs over.
 pub(crate) enum Transport {
-    /// DNS, TCP and TLS of its own, after its turn (None: `serialize_handshakes(false)`).
-    Network(Option<Ticket>),
+    /// DNS (or a proxy), TCP and TLS of its own, after its turn (None:
+    /// `serialize_handshakes(false)`).
+    Network(Option<Ticket>, Option<super::proxy::Proxy>),
     /// A stream the caller opened.
     Given(handshake::BoxIo),
 }
@@ -119,7 +120,9 @@ pub(crate) async fn run(
     let commands = guard.commands.clone();
     let connect = async {
         match transport {
-            Transport::Network(turn) => handshake::connect(&target, &options, turn).await,
+            Transport::Network(turn, proxy) => {
+                handshake::connect(&target, &options, turn, proxy).await
+            }
             Transport::Given(stream) => handshake::connect_over(stream, &target, &options).await,
         }
     };

@@ -6,7 +6,8 @@
 //!   (`tests/conformance/shared.rs`) and in headless Chromium (`tests/browser.rs`).
 //! - natively, the test server ([`TestServer`]): re-creations of the WPT handlers plus raw
 //!   handlers that break the protocol on purpose, with its own frame codec ([`frames`]) and
-//!   generated certificates ([`tls`]). The `wpt_server` program runs it standalone for the
+//!   generated certificates ([`tls`]); and proxies ([`proxies`]: tinyproxy, dante, and a
+//!   SOCKS5 server with authentication). The `wpt_server` program runs it standalone for the
 //!   browser tests.
 #![allow(clippy::new_without_default)]
 
@@ -16,6 +17,8 @@ pub mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod frames;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod proxies;
 #[cfg(not(target_arch = "wasm32"))]
 mod server;
 #[cfg(not(target_arch = "wasm32"))]

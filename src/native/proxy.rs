@@ -1,0 +1,367 @@
+//! Proxies, as browsers and curl use them: an HTTP proxy reached with `CONNECT` (with Basic
+//! proxy authentication), or SOCKS5 (with user and password; `socks5h://` lets the proxy
+//! resolve the name). Set per socket (`WebSocketBuilder::proxy`), or, by default, from the
+//! environment as curl and reqwest read it: `https_proxy` for `wss://`, `http_proxy` for
+//! `ws://`, then `all_proxy`, each in lower case first, then upper case; `no_proxy` lists the
+//! hosts that go direct. `HTTP_PROXY` in upper case is ignored inside CGI (`REQUEST_METHOD`
+//! set), as reqwest does (httpoxy).
+//!
+//! HTTP `CONNECT` is written by hand (a request line, one header, a status line: what reqwest
+//! does too); SOCKS5 is tokio-socks'.
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::dial::{self, NetOptions};
+use super::handshake::BoxIo;
+use super::url::Target;
+use crate::error::{Detail, Error, ErrorCause};
+use crate::redact::redact;
+
+/// The builder's choice (default: the environment).
+#[derive(Clone, Debug, Default)]
+pub(crate) enum ProxySetting {
+    #[default]
+    FromEnv,
+    Off,
+    Url(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `http://`: HTTP CONNECT.
+    Http,
+    /// `socks5://`: SOCKS5, the name resolved here.
+    Socks5,
+    /// `socks5h://`: SOCKS5, the name resolved by the proxy.
+    Socks5h,
+}
+
+/// A proxy to go through.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Proxy {
+    pub(crate) kind: Kind,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) auth: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        write!(f, "{:?} proxy {}:{}", self.kind, self.host, self.port)
+    }
+}
+
+/// Parses a proxy URL as curl reads one: `scheme://[user:password@]host[:port]`, where no
+/// scheme means `http://` and the port defaults to 1080.
+pub(crate) fn parse(text: &str) -> Result<Proxy, Error> {
+    let bad = |why: &str| {
+        Error::SyntaxError(format!(
+            "The proxy URL '{}' is invalid: {why}.",
+            redact(text)
+        ))
+    };
+    let with_scheme = match text.contains("://") {
+        true => text.to_owned(),
+        false => format!("http://{text}"),
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+    let kind = match url.scheme() {
+        "http" => Kind::Http,
+        "socks5" => Kind::Socks5,
+        "socks5h" => Kind::Socks5h,
+        "https" => return Err(bad("TLS to the proxy (https://) is not supported")),
+        _ => return Err(bad("the scheme must be http, socks5 or socks5h")),
+    };
+    let host = match url.host() {
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        Some(host) => host.to_string(),
+        None => return Err(bad("it has no host")),
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let auth = match (url.username(), url.password()) {
+        ("", None) => None,
+        (user, password) => Some((decode(user), decode(password.unwrap_or("")))),
+    };
+    Ok(Proxy {
+        kind,
+        host,
+        port: url.port().unwrap_or(1080),
+        auth,
+    })
+}
+
+/// The proxy for `target`, if any: the builder's, or the environment's (read through `env`).
+pub(crate) fn choose(
+    setting: &ProxySetting,
+    target: &Target,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Proxy>, Error> {
+    match setting {
+        ProxySetting::Off => Ok(None),
+        ProxySetting::Url(url) => parse(url).map(Some),
+        ProxySetting::FromEnv => Ok(from_env(target, env)),
+    }
+}
+
+fn from_env(target: &Target, env: impl Fn(&str) -> Option<String>) -> Option<Proxy> {
+    let get = |name: &str| {
+        let lower = env(&name.to_ascii_lowercase()).filter(|v| !v.is_empty());
+        lower.or_else(|| {
+            // httpoxy: inside CGI a request header can set HTTP_PROXY.
+            let cgi = name == "HTTP_PROXY" && env("REQUEST_METHOD").is_some();
+            env(name).filter(|v| !v.is_empty() && !cgi)
+        })
+    };
+    let scheme_var = if target.secure {
+        "HTTPS_PROXY"
+    } else {
+        "HTTP_PROXY"
+    };
+    let url = get(scheme_var).or_else(|| get("ALL_PROXY"))?;
+    if get("NO_PROXY").is_some_and(|list| bypasses(&list, &target.host)) {
+        return None;
+    }
+    match parse(&url) {
+        Ok(proxy) => Some(proxy),
+        Err(e) => {
+            // As reqwest does: a proxy variable that cannot be read is not used.
+            tracing::warn!("ignoring the proxy from the environment: {e}");
+            None
+        }
+    }
+}
+
+/// curl's `NO_PROXY` rules: `*` matches every host; a name matches itself and its
+/// subdomains (a leading dot is optional); an IP address matches itself, and `addr/bits`
+/// matches a network. Entries are separated by commas or spaces.
+pub(crate) fn bypasses(list: &str, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let ip = host.parse::<IpAddr>().ok();
+    list.split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+            let entry = entry.trim_end_matches('.').to_ascii_lowercase();
+            let unbracketed = entry.trim_start_matches('[').trim_end_matches(']');
+            match (ip, unbracketed.split_once('/')) {
+                (Some(ip), Some((net, bits))) => in_network(ip, net, bits),
+                (Some(ip), None) => unbracketed.parse::<IpAddr>() == Ok(ip),
+                (None, _) => {
+                    host == entry
+                        || (host.len() > entry.len()
+                            && host.ends_with(&entry)
+                            && host.as_bytes()[host.len() - entry.len() - 1] == b'.')
+                }
+            }
+        })
+}
+
+fn in_network(ip: IpAddr, net: &str, bits: &str) -> bool {
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Opens a tunnel through `proxy` to the target's host and port.
+pub(crate) async fn tunnel(
+    proxy: &Proxy,
+    target: &Target,
+    net: &NetOptions,
+) -> Result<BoxIo, ErrorCause> {
+    let addrs = dial::resolve(&proxy.host, proxy.port, net)
+        .await
+        .map_err(|e| ErrorCause::Proxy(format!("the proxy's address: {e}").into()))?;
+    let tcp = dial::dial(&addrs, false)
+        .await
+        .map_err(|e| ErrorCause::Proxy(format!("could not reach the proxy: {e}").into()))?
+        .tcp;
+    match proxy.kind {
+        Kind::Http => connect_tunnel(tcp, proxy, target).await,
+        Kind::Socks5 => {
+            // curl's socks5://: the name is resolved here, the proxy gets an address.
+            let addrs = dial::resolve(&target.host, target.port, net).await?;
+            let addr = *addrs
+                .first()
+                .ok_or_else(|| ErrorCause::Dns("no addresses".into()))?;
+            socks5(tcp, proxy, addr).await
+        }
+        Kind::Socks5h => socks5(tcp, proxy, (target.host.as_str(), target.port)).await,
+    }
+}
+
+async fn socks5<'t>(
+    tcp: TcpStream,
+    proxy: &Proxy,
+    target: impl tokio_socks::IntoTargetAddr<'t>,
+) -> Result<BoxIo, ErrorCause> {
+    use tokio_socks::tcp::Socks5Stream;
+    let stream = match &proxy.auth {
+        Some((user, password)) => {
+            Socks5Stream::connect_with_password_and_socket(tcp, target, user, password).await
+        }
+        None => Socks5Stream::connect_with_socket(tcp, target).await,
+    }
+    .map_err(|e| ErrorCause::Proxy(Detail::with_source(format!("SOCKS5: {e}"), e)))?;
+    Ok(Box::new(stream))
+}
+
+/// The largest `CONNECT` response head accepted.
+const MAX_CONNECT_RESPONSE: usize = 16 * 1024;
+
+async fn connect_tunnel(
+    mut tcp: TcpStream,
+    proxy: &Proxy,
+    target: &Target,
+) -> Result<BoxIo, ErrorCause> {
+    let authority = match target.host.contains(':') {
+        true => format!("[{}]:{}", target.host, target.port),
+        false => format!("{}:{}", target.host, target.port),
+    };
+    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some((user, password)) = &proxy.auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        request.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
+    }
+    request.push_str("\r\n");
+    let io = |e: std::io::Error| ErrorCause::Proxy(Detail::with_source(format!("CONNECT: {e}"), e));
+    tcp.write_all(request.as_bytes()).await.map_err(io)?;
+    // Byte by byte, so that nothing of the tunnel is read with the head (a head is short).
+    let mut head = Vec::with_capacity(256);
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= MAX_CONNECT_RESPONSE {
+            return Err(ErrorCause::Proxy(
+                "the proxy's CONNECT response is too large".into(),
+            ));
+        }
+        let byte = tcp.read_u8().await.map_err(io)?;
+        head.push(byte);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => {
+            return Err(ErrorCause::Proxy(
+                "the proxy's CONNECT response is not HTTP".into(),
+            ))
+        }
+    }
+    match response.code.unwrap_or(0) {
+        200..=299 => Ok(Box::new(tcp)),
+        // 407 asks for credentials; some proxies (tinyproxy) answer wrong ones with 401.
+        status @ (401 | 407) => Err(ErrorCause::Proxy(
+            format!("the proxy requires authentication (HTTP {status})").into(),
+        )),
+        status => Err(ErrorCause::Proxy(
+            format!("the proxy refused the tunnel (HTTP {status})").into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str) -> Target {
+        super::super::url::parse(url).unwrap()
+    }
+
+    #[test]
+    fn proxy_urls() {
+        let p = parse("http://u%40x:p%3Aw@proxy.example:3128").unwrap();
+        assert_eq!(
+            (p.kind, p.host.as_str(), p.port),
+            (Kind::Http, "proxy.example", 3128)
+        );
+        assert_eq!(p.auth, Some(("u@x".into(), "p:w".into())));
+        let p = parse("proxy.example").unwrap();
+        assert_eq!((p.kind, p.port, p.auth), (Kind::Http, 1080, None));
+        assert_eq!(parse("socks5h://[::1]:9").unwrap().host, "::1");
+        assert_eq!(parse("socks5://h").unwrap().kind, Kind::Socks5);
+        for bad in ["ftp://h", "https://h", "http://", "http://h:99999"] {
+            assert_eq!(parse(bad).unwrap_err().name(), "SyntaxError", "{bad}");
+        }
+        // The password never shows.
+        let e = parse("ftp://u:secret@h").unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(!format!("{:?}", parse("http://u:secret@h").unwrap()).contains("secret"));
+    }
+
+    #[test]
+    fn environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let pick = |url: &str, vars| {
+            choose(&ProxySetting::FromEnv, &target(url), env(vars))
+                .unwrap()
+                .map(|p| p.host)
+        };
+        let vars: &'static [(&str, &str)] = &[
+            ("https_proxy", "http://secure"),
+            ("HTTPS_PROXY", "http://upper"),
+            ("http_proxy", "http://plain"),
+            ("ALL_PROXY", "socks5://all"),
+            ("no_proxy", "internal.example, .corp,10.0.0.0/8, ::1"),
+        ];
+        assert_eq!(pick("wss://a.example/", vars).as_deref(), Some("secure"));
+        assert_eq!(pick("ws://a.example/", vars).as_deref(), Some("plain"));
+        assert_eq!(pick("ws://internal.example/", vars), None);
+        assert_eq!(pick("ws://x.internal.example/", vars), None);
+        assert_eq!(
+            pick("ws://notinternal.example/", vars).as_deref(),
+            Some("plain")
+        );
+        assert_eq!(pick("ws://a.corp/", vars), None);
+        assert_eq!(pick("ws://10.1.2.3/", vars), None);
+        assert_eq!(pick("ws://11.1.2.3/", vars).as_deref(), Some("plain"));
+        assert_eq!(pick("ws://[::1]/", vars), None);
+        // Upper case when lower case is absent; ALL_PROXY last.
+        let vars: &'static [(&str, &str)] =
+            &[("HTTPS_PROXY", "http://upper"), ("ALL_PROXY", "all")];
+        assert_eq!(pick("wss://a/", vars).as_deref(), Some("upper"));
+        assert_eq!(pick("ws://a/", vars).as_deref(), Some("all"));
+        // httpoxy: HTTP_PROXY is ignored inside CGI, http_proxy is not.
+        let vars: &'static [(&str, &str)] = &[("HTTP_PROXY", "evil"), ("REQUEST_METHOD", "GET")];
+        assert_eq!(pick("ws://a/", vars), None);
+        // `*` bypasses everything; an unreadable variable is not used.
+        assert_eq!(
+            pick("ws://a/", &[("http_proxy", "h"), ("NO_PROXY", "*")]),
+            None
+        );
+        assert_eq!(pick("ws://a/", &[("http_proxy", "ftp://h")]), None);
+        // Off and an explicit URL ignore the environment.
+        let t = target("ws://a/");
+        assert!(choose(&ProxySetting::Off, &t, env(vars)).unwrap().is_none());
+        let given = choose(&ProxySetting::Url("socks5h://p:1".into()), &t, env(&[]));
+        assert_eq!(given.unwrap().unwrap().kind, Kind::Socks5h);
+    }
+}
