@@ -131,9 +131,10 @@ async fn socks5_with_user_and_password() {
 }
 
 /// The environment's proxy variables, read in a child process (this test binary again, running
-/// only `environment_child`): `all_proxy` sends `ws://127.0.0.1:…` through the SOCKS5 server,
-/// `no_proxy=localhost` sends `ws://localhost:…` direct, and `no_proxy()` on the builder
-/// ignores the variables.
+/// only `environment_child`): `ALL_PROXY` sends `ws://echo.test:…` through the SOCKS5 server
+/// (which resolves `.test` names), `no_proxy=direct.test` sends that name direct, a loopback
+/// address goes direct without being listed, and `no_proxy()` on the builder ignores the
+/// variables.
 #[tokio::test]
 async fn proxy_variables_of_the_environment() {
     let server = TestServer::start().await;
@@ -145,7 +146,7 @@ async fn proxy_variables_of_the_environment() {
             "ALL_PROXY",
             format!("socks5h://env:pw@127.0.0.1:{}", proxy.port),
         )
-        .env("no_proxy", "localhost")
+        .env("no_proxy", "direct.test")
         .env_remove("all_proxy")
         .env_remove("http_proxy")
         .env_remove("HTTP_PROXY")
@@ -153,10 +154,10 @@ async fn proxy_variables_of_the_environment() {
         .status();
     let status = within(60, "the child test", status).await.unwrap();
     assert!(status.success(), "the child test failed");
-    // Only the first of the child's three sockets went through the proxy.
+    // Only the first of the child's four sockets went through the proxy.
     let tunnels = proxy.tunnels.lock().unwrap().clone();
-    assert_eq!(tunnels, [format!("127.0.0.1:{}", server.addr.port())]);
-    assert_eq!(server.logs().len(), 3);
+    assert_eq!(tunnels, [format!("echo.test:{}", server.addr.port())]);
+    assert_eq!(server.logs().len(), 4);
 }
 
 #[tokio::test]
@@ -166,14 +167,19 @@ async fn environment_child() {
         .expect("run by proxy_variables_of_the_environment")
         .parse()
         .unwrap();
-    let proxied = WebSocket::new(&format!("ws://127.0.0.1:{port}/echo")).unwrap();
+    // Names only the proxy (or a pinned address) can resolve: a direct socket that wrongly
+    // went through the proxy, or the reverse, fails.
+    let pinned = |name: &str| {
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        WebSocket::builder(&format!("ws://{name}:{port}/echo")).resolve_to_addrs(name, &[addr])
+    };
+    let proxied = WebSocket::new(&format!("ws://echo.test:{port}/echo")).unwrap();
     round_trip(proxied, "through the environment's proxy").await;
-    let direct = WebSocket::new(&format!("ws://localhost:{port}/echo")).unwrap();
-    round_trip(direct, "no_proxy").await;
-    let opted_out = WebSocket::builder(&format!("ws://127.0.0.1:{port}/echo"))
-        .no_proxy()
-        .connect()
-        .unwrap();
+    let listed = pinned("direct.test").connect().unwrap();
+    round_trip(listed, "no_proxy=direct.test").await;
+    let loopback = WebSocket::new(&format!("ws://127.0.0.1:{port}/echo")).unwrap();
+    round_trip(loopback, "loopback goes direct").await;
+    let opted_out = pinned("optout.test").no_proxy().connect().unwrap();
     round_trip(opted_out, "builder.no_proxy()").await;
 }
 

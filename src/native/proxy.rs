@@ -4,7 +4,9 @@
 //! environment as curl and reqwest read it: `https_proxy` for `wss://`, `http_proxy` for
 //! `ws://`, then `all_proxy`, each in lower case first, then upper case; `no_proxy` lists the
 //! hosts that go direct. `HTTP_PROXY` in upper case is ignored inside CGI (`REQUEST_METHOD`
-//! set), as reqwest does (httpoxy).
+//! set), as reqwest does (httpoxy). Loopback hosts (`localhost`, `*.localhost`, 127.0.0.0/8,
+//! `::1`) never use the environment's proxy, as in Chrome; a proxy set on the builder is
+//! used for every host.
 //!
 //! HTTP `CONNECT` is written by hand (a request line, one header, a status line: what reqwest
 //! does too); SOCKS5 is tokio-socks'.
@@ -127,7 +129,9 @@ fn from_env(target: &Target, env: impl Fn(&str) -> Option<String>) -> Option<Pro
         "HTTP_PROXY"
     };
     let url = get(scheme_var).or_else(|| get("ALL_PROXY"))?;
-    if get("NO_PROXY").is_some_and(|list| bypasses(&list, &target.host)) {
+    if is_loopback(&target.host)
+        || get("NO_PROXY").is_some_and(|list| bypasses(&list, &target.host))
+    {
         return None;
     }
     match parse(&url) {
@@ -137,6 +141,15 @@ fn from_env(target: &Target, env: impl Fn(&str) -> Option<String>) -> Option<Pro
             tracing::warn!("ignoring the proxy from the environment: {e}");
             None
         }
+    }
+}
+
+/// Chrome's implicit bypass list: `localhost`, its subdomains, and loopback addresses.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host == "localhost" || host.ends_with(".localhost"),
     }
 }
 
@@ -344,6 +357,20 @@ mod tests {
         assert_eq!(pick("ws://10.1.2.3/", vars), None);
         assert_eq!(pick("ws://11.1.2.3/", vars).as_deref(), Some("plain"));
         assert_eq!(pick("ws://[::1]/", vars), None);
+        // Loopback never uses the environment's proxy (Chrome), whatever no_proxy says.
+        let vars: &'static [(&str, &str)] = &[("http_proxy", "http://plain")];
+        for url in [
+            "ws://localhost/",
+            "ws://a.localhost/",
+            "ws://127.0.0.2/",
+            "ws://[::1]/",
+        ] {
+            assert_eq!(pick(url, vars), None, "{url}");
+        }
+        assert_eq!(
+            pick("ws://localhost.example/", vars).as_deref(),
+            Some("plain")
+        );
         // Upper case when lower case is absent; ALL_PROXY last.
         let vars: &'static [(&str, &str)] =
             &[("HTTPS_PROXY", "http://upper"), ("ALL_PROXY", "all")];

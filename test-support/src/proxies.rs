@@ -112,7 +112,8 @@ pub async fn danted(blocked_port: u16) -> ProxyProcess {
 }
 
 /// A SOCKS5 server of our own that requires user/password authentication (RFC 1929) and
-/// records the destination of every tunnel (`host:port` as the client sent it).
+/// records the destination of every tunnel (`host:port` as the client sent it). As the
+/// proxy's own resolver, it sends names under `.test` to 127.0.0.1.
 pub struct Socks5Auth {
     pub port: u16,
     pub tunnels: Arc<Mutex<Vec<String>>>,
@@ -193,7 +194,11 @@ async fn socks5_session(
     };
     let port = client.read_u16().await?;
     seen.lock().unwrap().push(format!("{host}:{port}"));
-    let Ok(mut upstream) = TcpStream::connect((host.as_str(), port)).await else {
+    let ip = match host.ends_with(".test") {
+        true => "127.0.0.1",
+        false => host.as_str(),
+    };
+    let Ok(mut upstream) = TcpStream::connect((ip, port)).await else {
         return client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await;
     };
     client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
