@@ -45,16 +45,19 @@ impl<T: Clone> Completion<T> {
 
     /// A future of the value.
     pub(crate) fn wait_async<'a>(&'a self) -> impl Future<Output = T> + 'a {
-        std::future::poll_fn(move |cx| {
-            let mut g = self.state.lock();
-            if let Some(v) = &g.0 {
-                return Poll::Ready(v.clone());
-            }
-            if !g.1.iter().any(|w| w.will_wake(cx.waker())) {
-                g.1.push(cx.waker().clone());
-            }
-            Poll::Pending
-        })
+        std::future::poll_fn(move |cx| self.poll(cx))
+    }
+
+    /// The value, or `Pending` with the task's waker kept until it is set.
+    pub(crate) fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<T> {
+        let mut g = self.state.lock();
+        if let Some(v) = &g.0 {
+            return Poll::Ready(v.clone());
+        }
+        if !g.1.iter().any(|w| w.will_wake(cx.waker())) {
+            g.1.push(cx.waker().clone());
+        }
+        Poll::Pending
     }
 
     /// Blocks the thread until the value is set or the timeout passes.

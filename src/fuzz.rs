@@ -43,7 +43,7 @@ pub fn protocols(list: &[String]) {
 
 /// `close(code, reason)` validation.
 pub fn close_args(code: u16, reason: &str) {
-    let ok = crate::native::close_args::check(code, reason).is_ok();
+    let ok = crate::close_args::check(code, reason).is_ok();
     let expected = (code == 1000 || (3000..=4999).contains(&code)) && reason.len() <= 123;
     assert_eq!(ok, expected, "{code} {:?}", reason.len());
 }

@@ -38,10 +38,12 @@
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod backend;
+mod close_args;
 mod completion;
 mod dispatch;
 mod error;
 mod event;
+mod inbox;
 #[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
 #[doc(hidden)]
 pub mod fuzz;
@@ -51,6 +53,7 @@ mod message;
 mod options;
 mod redact;
 mod response;
+mod stream;
 #[cfg(not(target_arch = "wasm32"))]
 mod sync;
 mod validate;
@@ -100,6 +103,10 @@ pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use response::HttpResponse;
+pub use stream::{
+    AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream, WebSocketStreamBuilder,
+    Writer, DEFAULT_READ_HIGH_WATER_MARK, DEFAULT_WRITE_HIGH_WATER_MARK,
+};
 pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket, WebSocketBuilder};
 
 pub use bytes::Bytes;

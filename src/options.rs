@@ -46,6 +46,9 @@ pub(crate) struct Options {
     /// TLS settings (native only: `src/native/tls.rs`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) tls: crate::native::TlsOptions,
+    /// A `WebSocketStream`'s queue, which the connection task fills (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
     /// Name pinning and proxies (native only: `src/native/dial.rs`, `proxy.rs`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) net: crate::native::NetOptions,
@@ -66,6 +69,8 @@ impl Options {
             native_only: Vec::new(),
             #[cfg(not(target_arch = "wasm32"))]
             tls: Default::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            inbox: None,
             #[cfg(not(target_arch = "wasm32"))]
             net: Default::default(),
         }

@@ -1,7 +1,7 @@
 //! The argument checks the standard makes before anything happens: subprotocols (constructor)
 //! and close code and reason (`close()`). Both backends check subprotocols (WPT rejects
 //! duplicates that differ in case, which Chromium accepts); close arguments are checked by
-//! `native/close_args.rs` natively and by the browser on wasm32. URL checks live with the backend that parses URLs
+//! `close_args.rs` natively and by the browser on wasm32. URL checks live with the backend that parses URLs
 //! (the `url` crate natively, the browser on wasm32). Messages are built without `format!`
 //! where wasm32 uses them: formatting machinery is a large part of a small `.wasm`.
 

@@ -215,7 +215,7 @@ impl WebSocket {
         }
     }
 
-    fn shared(&self) -> &Arc<SocketState> {
+    pub(crate) fn shared(&self) -> &Arc<SocketState> {
         &self.shared
     }
 
@@ -648,7 +648,7 @@ fn erase<K: EventKind>(mut listener: impl FnMut(&K::Event) + MaybeSend + 'static
 /// ```
 #[must_use = "call connect() to create the socket"]
 pub struct WebSocketBuilder {
-    options: Options,
+    pub(crate) options: Options,
 }
 
 /// Shows the options; the URL's password and header values are not shown.

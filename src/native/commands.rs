@@ -41,6 +41,9 @@ pub(crate) struct CommandQueue<T, U> {
     /// `bufferedAmount`: bytes given to `send()` and not yet handed to the OS (the handle
     /// adds, the task subtracts after each flush).
     pub(crate) buffered_amount: AtomicU64,
+    /// Woken after each flush: a `WebSocketStream` writer waiting for `bufferedAmount` to
+    /// fall.
+    pub(crate) drained: AtomicWaker,
 }
 
 impl<T, U> CommandQueue<T, U> {
@@ -55,6 +58,7 @@ impl<T, U> CommandQueue<T, U> {
             has_urgent: AtomicBool::new(false),
             flagged: AtomicBool::new(false),
             buffered_amount: AtomicU64::new(0),
+            drained: AtomicWaker::new(),
         }
     }
 

@@ -3,7 +3,6 @@
 mod bridge;
 mod burst;
 mod certificate;
-pub(crate) mod close_args;
 mod commands;
 mod dial;
 mod handshake;
@@ -97,7 +96,7 @@ impl Backend for Connection {
     /// CLOSING at once), CLOSING and CLOSED do nothing.
     fn close(&self, shared: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error> {
         if let Some((code, reason)) = frame {
-            close_args::check(code, reason)?;
+            crate::close_args::check(code, reason)?;
         }
         loop {
             match shared.ready_state() {
@@ -131,6 +130,11 @@ impl Backend for Connection {
 }
 
 impl Connection {
+    /// Wakes `waker` after the task's next flush (`bufferedAmount` fell).
+    pub(crate) fn register_drained(&self, waker: &std::task::Waker) {
+        self.commands.drained.register(waker);
+    }
+
     /// A connection with no task behind it, for the loom model of the dispatcher.
     #[cfg(all(test, isows_loom))]
     pub(crate) fn for_model() -> Connection {

@@ -29,6 +29,7 @@ use super::handshake::{self, Stream};
 use super::turns::Ticket;
 use super::url::Target;
 use super::BurstCache;
+use crate::inbox::Inbox;
 use crate::dispatch::{Happening, SocketState};
 use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
@@ -154,6 +155,7 @@ pub(crate) async fn run(
         blocked: false,
         burst: false,
         cache: BurstCache::default(),
+        inbox: options.inbox.clone(),
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -227,6 +229,9 @@ struct Session<'a> {
     /// This poll holds the dispatcher's turn (`SocketState::begin_burst`).
     burst: bool,
     cache: BurstCache,
+    /// A `WebSocketStream`'s queue: messages go there instead of to listeners, and reading
+    /// from TCP pauses while it is at its high-water mark.
+    inbox: Option<Arc<Inbox>>,
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
@@ -292,6 +297,14 @@ impl Session<'_> {
                 Ok(full) => full,
                 Err(end) => return Poll::Ready(end),
             };
+            // Backpressure: a stream's reader that has not taken enough pauses reading; it
+            // wakes this task when it makes room.
+            if let Some(inbox) = &self.inbox {
+                if inbox.poll_room(cx).is_pending() {
+                    more = commands_left;
+                    break;
+                }
+            }
             match self.poll_read_one() {
                 Poll::Ready(Some(end)) => return Poll::Ready(end),
                 Poll::Ready(None) => {}
@@ -314,6 +327,8 @@ impl Session<'_> {
                     self.need_flush = false;
                     let n = std::mem::take(&mut self.unflushed);
                     self.commands.buffered_amount.fetch_sub(n, Ordering::AcqRel);
+                    // A stream's writer may wait for room.
+                    self.commands.drained.wake();
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
                 Poll::Pending => {}
@@ -483,6 +498,14 @@ impl Session<'_> {
     }
 
     fn emit_message(&mut self, data: MessageData) {
+        if let Some(inbox) = &self.inbox {
+            // A message that arrives after a Close was sent or received is dropped (as
+            // Chromium does: catalog WSS-27).
+            if !self.closing() {
+                inbox.push(data);
+            }
+            return;
+        }
         if self.burst {
             self.shared.emit_message_in_burst(data, &mut self.cache);
         } else {

@@ -76,6 +76,20 @@ pub(crate) struct Connection {
     inner: Rc<Inner>,
 }
 
+impl Connection {
+    /// Wakes `waker` in 10 ms: the browser has no event for `bufferedAmount` falling, so a
+    /// `WebSocketStream` writer waiting for room looks again then.
+    pub(crate) fn register_drained(&self, waker: &std::task::Waker) {
+        #[wasm_bindgen]
+        extern "C" {
+            #[wasm_bindgen(js_name = setTimeout)]
+            fn set_timeout(f: &JsValue, ms: i32) -> JsValue;
+        }
+        let waker = waker.clone();
+        set_timeout(&Closure::once_into_js(move || waker.wake()), 10);
+    }
+}
+
 /// Maps a browser exception to the `Error` variant of its DOMException name.
 fn dom_error(e: JsValue) -> Error {
     // A DOMException has `name` and `message` like an `Error`.

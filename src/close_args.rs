@@ -1,21 +1,30 @@
-//! `close(code, reason)`'s argument checks, natively (the browser makes them on wasm32).
+//! Close codes and reasons: `WebSocket.close(code, reason)`'s checks natively (the browser
+//! makes them on wasm32), and `WebSocketStream.close()`'s and `WebSocketError`'s on both.
 
 use crate::error::Error;
 
-const CLOSE: &str = "Failed to execute 'close' on 'WebSocket'";
-
 /// Catalog CL-05 and CL-08: the code must be 1000 or 3000–4999, the reason at most 123
-/// UTF-8 bytes. The code is checked first, as the standard orders it. (On wasm32 the browser
-/// checks them: this is native only.)
+/// UTF-8 bytes. The code is checked first, as the standard orders it.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) fn check(code: u16, reason: &str) -> Result<(), Error> {
+    check_in("Failed to execute 'close' on 'WebSocket'", code, reason)
+}
+
+/// [`check`], with `context` at the start of the messages.
+pub(crate) fn check_in(context: &str, code: u16, reason: &str) -> Result<(), Error> {
     if code != 1000 && !(3000..=4999).contains(&code) {
         return Err(Error::InvalidAccessError(format!(
-            "{CLOSE}: The close code must be either 1000, or between 3000 and 4999. {code} is neither."
+            "{context}: The close code must be either 1000, or between 3000 and 4999. {code} is neither."
         )));
     }
+    check_reason(context, reason)
+}
+
+/// The reason alone: at most 123 UTF-8 bytes.
+pub(crate) fn check_reason(context: &str, reason: &str) -> Result<(), Error> {
     if reason.len() > 123 {
         return Err(Error::SyntaxError(format!(
-            "{CLOSE}: The close reason must not be greater than 123 UTF-8 bytes."
+            "{context}: The close reason must not be greater than 123 UTF-8 bytes."
         )));
     }
     Ok(())

@@ -1,0 +1,780 @@
+//! `WebSocketStream`, the browser's second WebSocket API (catalog section 12, `tests/CATALOG.md`),
+//! as Rust's `Stream` and `Sink`, with backpressure both ways. It runs on the same socket
+//! as [`WebSocket`] (one connection task, the same checks and causes): the stream owns a
+//! `WebSocket` whose messages go to a bounded queue instead of listeners.
+//!
+//! Natively, a reader that does not take messages makes the connection task stop reading from
+//! TCP once the queue holds `read_high_water_mark` bytes, so the server feels TCP's
+//! pushback; the writer's `poll_ready` waits while `bufferedAmount` is over
+//! `write_high_water_mark`. On wasm32 the browser's `WebSocket` is underneath: writes wait
+//! the same way (looking at `bufferedAmount` every 10 ms, the browser has no event for it),
+//! but reads cannot push back (the browser reads regardless).
+//!
+//! Which error each future and stream gives follows Chromium (the catalog's "Errata for
+//! section 12"): a failure before open rejects `opened` with a `WebSocketError` without a
+//! code and `closed` with another one with 1006; an abort rejects both with one `AbortError`;
+//! after an unclean close, `closed`, the reader and the writer give one and the same error;
+//! writes after a clean close give one `InvalidStateError`.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+use std::task::{Context, Poll};
+
+use crate::close_args;
+use crate::error::Error;
+use crate::event::{CloseEvent, MessageData};
+use crate::inbox::Inbox;
+use crate::lock::Lock;
+use crate::message::Message;
+use crate::websocket::{ReadyState, WebSocket, WebSocketBuilder};
+
+/// The default read high-water mark: 1 MiB of received messages not yet read.
+pub const DEFAULT_READ_HIGH_WATER_MARK: usize = 1 << 20;
+/// The default write high-water mark: 1 MiB of `bufferedAmount`.
+pub const DEFAULT_WRITE_HIGH_WATER_MARK: u64 = 1 << 20;
+
+/// The browser's `WebSocketError`: a `DOMException` with a close code and reason. isows also
+/// uses it for the `AbortError` and `InvalidStateError` a stream gives ([`name`](Self::name)).
+/// Clones are the same error ([`is_same`](Self::is_same)), as JS hands out one object.
+///
+/// ```
+/// let e = isows::WebSocketError::new("bye", Some(3456), "reason")?;
+/// assert_eq!((e.name(), e.close_code(), e.reason()), ("WebSocketError", Some(3456), "reason"));
+/// // Only a reason: the code becomes 1000 (catalog WSE-04).
+/// assert_eq!(isows::WebSocketError::new("", None, "r")?.close_code(), Some(1000));
+/// assert_eq!(isows::WebSocketError::new("", Some(999), "").unwrap_err().name(), "InvalidAccessError");
+/// # Ok::<(), isows::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct WebSocketError(Arc<ErrorData>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct ErrorData {
+    name: &'static str,
+    message: String,
+    close_code: Option<u16>,
+    reason: String,
+}
+
+impl WebSocketError {
+    /// `new WebSocketError(message, {closeCode, reason})`: the code must be 1000 or
+    /// 3000–4999 (`InvalidAccessError`), the reason at most 123 UTF-8 bytes (`SyntaxError`);
+    /// a non-empty reason without a code gets 1000.
+    ///
+    /// ```
+    /// let e = isows::WebSocketError::new("", None, "")?;
+    /// assert_eq!((e.close_code(), e.message()), (None, ""));
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn new(message: &str, close_code: Option<u16>, reason: &str) -> Result<Self, Error> {
+        const CONTEXT: &str = "Failed to construct 'WebSocketError'";
+        match close_code {
+            Some(code) => close_args::check_in(CONTEXT, code, reason)?,
+            None => close_args::check_reason(CONTEXT, reason)?,
+        }
+        let close_code = close_code.or((!reason.is_empty()).then_some(1000));
+        Ok(Self::make("WebSocketError", message, close_code, reason))
+    }
+
+    fn make(name: &'static str, message: &str, close_code: Option<u16>, reason: &str) -> Self {
+        WebSocketError(Arc::new(ErrorData {
+            name,
+            message: message.to_owned(),
+            close_code,
+            reason: reason.to_owned(),
+        }))
+    }
+
+    /// `"WebSocketError"`, or `"AbortError"` (the stream was aborted before it opened), or
+    /// `"InvalidStateError"` (a write after the stream closed).
+    ///
+    /// ```
+    /// assert_eq!(isows::WebSocketError::new("", None, "")?.name(), "WebSocketError");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn name(&self) -> &str {
+        self.0.name
+    }
+
+    /// The message.
+    ///
+    /// ```
+    /// assert_eq!(isows::WebSocketError::new("m", None, "")?.message(), "m");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// `closeCode`: the close code, if any.
+    ///
+    /// ```
+    /// assert_eq!(isows::WebSocketError::new("", Some(4000), "")?.close_code(), Some(4000));
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn close_code(&self) -> Option<u16> {
+        self.0.close_code
+    }
+
+    /// `reason`.
+    ///
+    /// ```
+    /// assert_eq!(isows::WebSocketError::new("", Some(4000), "r")?.reason(), "r");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    /// Whether both are the same error (JS: the same object), not only equal.
+    ///
+    /// ```
+    /// let a = isows::WebSocketError::new("", None, "")?;
+    /// let b = isows::WebSocketError::new("", None, "")?;
+    /// assert!(a.is_same(&a.clone()) && !a.is_same(&b) && a == b);
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn is_same(&self, other: &WebSocketError) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl PartialEq for WebSocketError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for WebSocketError {}
+
+impl std::fmt::Debug for WebSocketError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(self.0.name)
+            .field("message", &self.0.message)
+            .field("close_code", &self.0.close_code)
+            .field("reason", &self.0.reason)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for WebSocketError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0.name, self.0.message)?;
+        if let Some(code) = self.0.close_code {
+            write!(f, " (close code {code})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WebSocketError {}
+
+/// `{closeCode, reason}`: what `closed` resolves to (the code is always there then), and
+/// what [`WebSocketStream::close`] takes (no code and no reason: an empty Close frame; only a
+/// reason: code 1000).
+///
+/// ```
+/// let info = isows::CloseInfo { close_code: Some(3000), reason: "done".into() };
+/// assert_eq!(isows::CloseInfo::default().close_code, None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// `closeCode`.
+    pub close_code: Option<u16>,
+    /// `reason`.
+    pub reason: String,
+}
+
+/// An `AbortSignal` and its controller in one: give a clone to
+/// [`WebSocketStreamBuilder::signal`], call [`abort`](Self::abort) from anywhere. Aborting
+/// before the stream opens (even before it is created: then no request is made) rejects
+/// `opened` and `closed` with one `AbortError`; after it opened, it does nothing (catalog
+/// WSS-19…WSS-21).
+///
+/// ```
+/// let abort = isows::AbortHandle::new();
+/// let ws = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://127.0.0.1:9/"))
+///     .signal(abort.clone())
+///     .connect()?;
+/// abort.abort();
+/// assert!(abort.is_aborted());
+/// # Ok::<(), isows::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct AbortHandle(Arc<AbortData>);
+
+#[derive(Default)]
+struct AbortData {
+    aborted: AtomicBool,
+    streams: Lock<Vec<Weak<StreamState>>>,
+}
+
+impl AbortHandle {
+    /// A signal not aborted yet.
+    ///
+    /// ```
+    /// assert!(!isows::AbortHandle::new().is_aborted());
+    /// ```
+    pub fn new() -> Self {
+        AbortHandle::default()
+    }
+
+    /// Aborts every stream given this signal that has not opened yet.
+    ///
+    /// ```
+    /// isows::AbortHandle::new().abort();
+    /// ```
+    pub fn abort(&self) {
+        self.0.aborted.store(true, Ordering::SeqCst);
+        let streams = std::mem::take(&mut *self.0.streams.lock());
+        for stream in streams.iter().filter_map(Weak::upgrade) {
+            stream.abort();
+        }
+    }
+
+    /// Whether [`abort`](Self::abort) was called.
+    ///
+    /// ```
+    /// let a = isows::AbortHandle::new();
+    /// a.abort();
+    /// assert!(a.is_aborted());
+    /// ```
+    pub fn is_aborted(&self) -> bool {
+        self.0.aborted.load(Ordering::SeqCst)
+    }
+}
+
+/// What a stream's parts share: the socket, its queue, and the error objects (made once).
+struct StreamState {
+    ws: WebSocket,
+    inbox: Arc<Inbox>,
+    write_high_water: u64,
+    aborted: AtomicBool,
+    abort_error: OnceLock<WebSocketError>,
+    opened_error: OnceLock<WebSocketError>,
+    closed_error: OnceLock<WebSocketError>,
+    invalid_state: OnceLock<WebSocketError>,
+}
+
+impl Drop for StreamState {
+    /// The stream, its reader and its writer are all gone: nobody can read or write, so the
+    /// socket closes (abandoned while connecting), as a collected browser socket does.
+    fn drop(&mut self) {
+        self.ws.close();
+    }
+}
+
+impl StreamState {
+    fn abort(&self) {
+        if self.ws.ready_state() == ReadyState::Connecting {
+            self.aborted.store(true, Ordering::SeqCst);
+            self.ws.close();
+        }
+    }
+
+    fn aborted(&self) -> Option<WebSocketError> {
+        self.aborted.load(Ordering::SeqCst).then(|| {
+            self.abort_error
+                .get_or_init(|| {
+                    WebSocketError::make("AbortError", "The operation was aborted.", None, "")
+                })
+                .clone()
+        })
+    }
+
+    /// `closed`'s result for a close event.
+    fn closed_result(&self, close: &CloseEvent) -> Result<CloseInfo, WebSocketError> {
+        if let Some(abort) = self.aborted() {
+            return Err(abort);
+        }
+        if close.was_clean() {
+            return Ok(CloseInfo {
+                close_code: Some(close.code()),
+                reason: close.reason().to_owned(),
+            });
+        }
+        Err(self
+            .closed_error
+            .get_or_init(|| {
+                WebSocketError::make(
+                    "WebSocketError",
+                    "The WebSocket closed without a closing handshake.",
+                    Some(close.code()),
+                    close.reason(),
+                )
+            })
+            .clone())
+    }
+
+    /// What a write gets once the stream is not open: the unclean close's error, or one
+    /// `InvalidStateError`.
+    fn write_error(&self) -> WebSocketError {
+        if let Poll::Ready(close) = self.poll_closed_now() {
+            if let Err(e) = self.closed_result(&close) {
+                return e;
+            }
+        }
+        self.invalid_state
+            .get_or_init(|| {
+                WebSocketError::make(
+                    "InvalidStateError",
+                    "The WebSocketStream is closing or closed.",
+                    None,
+                    "",
+                )
+            })
+            .clone()
+    }
+
+    fn poll_closed_now(&self) -> Poll<CloseEvent> {
+        let waker = std::task::Waker::noop();
+        self.ws
+            .shared()
+            .closed
+            .poll(&mut Context::from_waker(waker))
+    }
+
+    /// `close()` with a reason from `cancel`/`abort`: a code only from a `WebSocketError`.
+    fn close_with_reason(&self, reason: Option<&WebSocketError>) {
+        match reason.and_then(|e| e.close_code().map(|c| (c, e.reason()))) {
+            Some((code, reason)) => {
+                if self.ws.close_with(code, reason).is_err() {
+                    self.ws.close();
+                }
+            }
+            None => self.ws.close(),
+        }
+    }
+}
+
+/// `WebSocketStream`: a WebSocket as a reader [`Stream`](futures_core::Stream) and a writer
+/// [`Sink`](futures_sink::Sink), with backpressure.
+///
+/// Natively, a reader that does not take messages makes the connection task stop reading from
+/// TCP once the queue holds `read_high_water_mark` bytes, so the server feels TCP's
+/// pushback; the writer's `poll_ready` waits while `bufferedAmount` is over
+/// `write_high_water_mark`. On wasm32 the browser's `WebSocket` is underneath: writes wait
+/// the same way (looking at `bufferedAmount` every 10 ms, the browser has no event for it),
+/// but reads cannot push back (the browser reads regardless).
+///
+/// Which error each future and stream gives follows Chromium (the catalog's "Errata for
+/// section 12"): a failure before open rejects `opened` with a `WebSocketError` without a
+/// code and `closed` with another one with 1006; an abort rejects both with one `AbortError`;
+/// after an unclean close, `closed`, the reader and the writer give one and the same error;
+/// writes after a clean close give one `InvalidStateError`.
+///
+/// ```no_run
+/// use futures_util::{SinkExt, StreamExt};
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let ws = isows::WebSocketStream::new("ws://127.0.0.1:8765/")?;
+/// let mut opened = ws.opened().await?;
+/// opened.writer.send("hello").await?;
+/// if let Some(message) = opened.reader.next().await {
+///     println!("{}", message?);
+/// }
+/// ws.close(isows::CloseInfo::default())?;
+/// println!("{:?}", ws.closed().await);
+/// # Ok(()) }
+/// ```
+pub struct WebSocketStream {
+    state: Arc<StreamState>,
+}
+
+/// `opened`'s value: the reader, the writer, and what the handshake selected.
+pub struct Opened {
+    /// `readable`: every message, in order; ends after the close (with an error item when it
+    /// was unclean).
+    pub reader: Reader,
+    /// `writable`: a `Sink` of messages (anything `Into<Message>`).
+    pub writer: Writer,
+    /// The subprotocol the server selected (`""`: none).
+    pub protocol: String,
+    /// The extensions the server accepted (`""`).
+    pub extensions: String,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("protocol", &self.protocol)
+            .field("extensions", &self.extensions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`WebSocketStream`] from a [`WebSocketBuilder`] (every socket option, with the
+/// same checks) plus the stream's own options.
+///
+/// ```
+/// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/").protocols(["chat"]))
+///     .read_high_water_mark(64 << 10)
+///     .write_high_water_mark(64 << 10);
+/// ```
+#[must_use = "call connect() to create the stream"]
+pub struct WebSocketStreamBuilder {
+    socket: WebSocketBuilder,
+    read_high_water: usize,
+    write_high_water: u64,
+    signal: Option<AbortHandle>,
+}
+
+impl WebSocketStreamBuilder {
+    /// Bytes of received messages kept for the reader before isows stops reading from TCP
+    /// (natively; default [`DEFAULT_READ_HIGH_WATER_MARK`]). At least one message is always
+    /// kept, however large.
+    ///
+    /// ```
+    /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).read_high_water_mark(1 << 16);
+    /// ```
+    pub fn read_high_water_mark(mut self, bytes: usize) -> Self {
+        self.read_high_water = bytes.max(1);
+        self
+    }
+
+    /// `bufferedAmount` above which the writer waits (default
+    /// [`DEFAULT_WRITE_HIGH_WATER_MARK`]).
+    ///
+    /// ```
+    /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).write_high_water_mark(1 << 16);
+    /// ```
+    pub fn write_high_water_mark(mut self, bytes: u64) -> Self {
+        self.write_high_water = bytes;
+        self
+    }
+
+    /// The abort signal (`{signal}`).
+    ///
+    /// ```
+    /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).signal(isows::AbortHandle::new());
+    /// ```
+    pub fn signal(mut self, signal: AbortHandle) -> Self {
+        self.signal = Some(signal);
+        self
+    }
+
+    /// Checks everything as `WebSocketBuilder::connect` does and starts connecting. A signal
+    /// already aborted makes a stream that never sends a request.
+    ///
+    /// ```
+    /// let err = isows::WebSocketStream::builder(isows::WebSocket::builder("ftp://h/")).connect().unwrap_err();
+    /// assert_eq!(err.name(), "SyntaxError");
+    /// ```
+    pub fn connect(self) -> Result<WebSocketStream, Error> {
+        let inbox = Arc::new(Inbox::new(self.read_high_water));
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
+        let mut socket = self.socket;
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            socket.options.inbox = Some(inbox.clone());
+        }
+        let ws = socket.connect()?;
+        #[cfg(target_arch = "wasm32")]
+        {
+            // The browser's socket cannot be paused: its messages are queued as they come.
+            let inbox = inbox.clone();
+            ws.add_event_listener(crate::kind::Message, move |e| inbox.push(e.data().clone()));
+        }
+        let state = Arc::new(StreamState {
+            ws,
+            inbox,
+            write_high_water: self.write_high_water,
+            aborted: AtomicBool::new(false),
+            abort_error: OnceLock::new(),
+            opened_error: OnceLock::new(),
+            closed_error: OnceLock::new(),
+            invalid_state: OnceLock::new(),
+        });
+        if let Some(signal) = &self.signal {
+            // Registered first, then checked: an abort in between is not missed.
+            signal.0.streams.lock().push(Arc::downgrade(&state));
+            if signal.is_aborted() {
+                state.abort();
+            }
+        }
+        Ok(WebSocketStream { state })
+    }
+}
+
+impl WebSocketStream {
+    /// `new WebSocketStream(url)`.
+    ///
+    /// ```
+    /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:9/")?;
+    /// assert_eq!(ws.url(), "ws://127.0.0.1:9/");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn new(url: &str) -> Result<Self, Error> {
+        Self::builder(WebSocket::builder(url)).connect()
+    }
+
+    /// `new WebSocketStream(url, {protocols})`.
+    ///
+    /// ```
+    /// let err = isows::WebSocketStream::with_protocols("ws://h/", ["a", "a"]).unwrap_err();
+    /// assert_eq!(err.name(), "SyntaxError");
+    /// ```
+    pub fn with_protocols<I, S>(url: &str, protocols: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::builder(WebSocket::builder(url).protocols(protocols)).connect()
+    }
+
+    /// A stream with every option of [`WebSocketBuilder`] and the stream's own.
+    ///
+    /// ```
+    /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/"));
+    /// ```
+    pub fn builder(socket: WebSocketBuilder) -> WebSocketStreamBuilder {
+        WebSocketStreamBuilder {
+            socket,
+            read_high_water: DEFAULT_READ_HIGH_WATER_MARK,
+            write_high_water: DEFAULT_WRITE_HIGH_WATER_MARK,
+            signal: None,
+        }
+    }
+
+    /// `url`.
+    ///
+    /// ```
+    /// assert_eq!(isows::WebSocketStream::new("ws://h")?.url(), "ws://h/");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn url(&self) -> &str {
+        self.state.ws.url()
+    }
+
+    /// `opened`: the reader, the writer, the protocol and extensions, once the handshake
+    /// succeeds. Each call gives new handles on the same stream.
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocketStream) -> Result<(), isows::WebSocketError> {
+    /// let isows::Opened { reader, writer, protocol, .. } = ws.opened().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn opened(&self) -> Result<Opened, WebSocketError> {
+        let opened = self.state.ws.shared().opened.wait_async().await;
+        if let Some(abort) = self.state.aborted() {
+            return Err(abort);
+        }
+        match opened {
+            Ok(()) => Ok(Opened {
+                reader: Reader {
+                    state: self.state.clone(),
+                    done: false,
+                },
+                writer: Writer {
+                    state: self.state.clone(),
+                },
+                protocol: self.state.ws.protocol(),
+                extensions: self.state.ws.extensions(),
+            }),
+            Err(_) => Err(self
+                .state
+                .opened_error
+                .get_or_init(|| {
+                    WebSocketError::make(
+                        "WebSocketError",
+                        "The WebSocket connection could not be established.",
+                        None,
+                        "",
+                    )
+                })
+                .clone()),
+        }
+    }
+
+    /// `closed`: `{closeCode, reason}` after a clean close; the error otherwise (see
+    /// [`WebSocketStream`]).
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocketStream) {
+    /// match ws.closed().await {
+    ///     Ok(info) => println!("closed {:?} {}", info.close_code, info.reason),
+    ///     Err(e) => println!("{e}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn closed(&self) -> Result<CloseInfo, WebSocketError> {
+        let close = self.state.ws.shared().closed.wait_async().await;
+        self.state.closed_result(&close)
+    }
+
+    /// `close({closeCode, reason})`: the same checks as `WebSocket.close` (a reason alone
+    /// gets code 1000; nothing sends an empty Close frame). While connecting, the handshake
+    /// is abandoned and the code is not used.
+    ///
+    /// ```
+    /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:9/")?;
+    /// let err = ws.close(isows::CloseInfo { close_code: Some(999), reason: String::new() }).unwrap_err();
+    /// assert_eq!(err.name(), "InvalidAccessError");
+    /// ws.close(isows::CloseInfo::default())?;
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn close(&self, info: CloseInfo) -> Result<(), Error> {
+        const CONTEXT: &str = "Failed to execute 'close' on 'WebSocketStream'";
+        match info.close_code {
+            Some(code) => close_args::check_in(CONTEXT, code, &info.reason)?,
+            None => close_args::check_reason(CONTEXT, &info.reason)?,
+        }
+        match (info.close_code, info.reason.is_empty()) {
+            (None, true) => {
+                self.state.ws.close();
+                Ok(())
+            }
+            (code, _) => self.state.ws.close_with(code.unwrap_or(1000), &info.reason),
+        }
+    }
+}
+
+impl std::fmt::Debug for WebSocketStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocketStream")
+            .field("socket", &self.state.ws)
+            .finish()
+    }
+}
+
+/// The stream's `readable`: a [`Stream`](futures_core::Stream) of received messages.
+pub struct Reader {
+    state: Arc<StreamState>,
+    done: bool,
+}
+
+impl Reader {
+    /// `readable.cancel(reason)`: closes the stream, with the code and reason of a
+    /// `WebSocketError` if one is given, else with none (catalog WSS-13).
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocketStream) -> Result<(), Box<dyn std::error::Error>> {
+    /// let opened = ws.opened().await?;
+    /// opened.reader.cancel(Some(isows::WebSocketError::new("", Some(4000), "done")?));
+    /// # Ok(()) }
+    /// ```
+    pub fn cancel(self, reason: Option<WebSocketError>) {
+        self.state.close_with_reason(reason.as_ref());
+    }
+}
+
+impl futures_core::Stream for Reader {
+    type Item = Result<MessageData, WebSocketError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(data) = self.state.inbox.poll_take(cx) {
+            return Poll::Ready(Some(Ok(data)));
+        }
+        let Poll::Ready(close) = self.state.ws.shared().closed.poll(cx) else {
+            return Poll::Pending;
+        };
+        // Messages received before the close are still read (catalog WSS-27).
+        if let Some(data) = self.state.inbox.try_take() {
+            return Poll::Ready(Some(Ok(data)));
+        }
+        self.done = true;
+        Poll::Ready(self.state.closed_result(&close).err().map(Err))
+    }
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
+/// The stream's `writable`: a [`Sink`](futures_sink::Sink) of messages. `poll_ready` waits
+/// while `bufferedAmount` is over the write high-water mark; `poll_flush` until it is 0
+/// (everything handed to the OS); `poll_close` closes the stream and waits for the closing
+/// handshake (catalog WSS-11).
+pub struct Writer {
+    state: Arc<StreamState>,
+}
+
+impl Writer {
+    /// `writable.abort(reason)`: closes the stream, with the code and reason of a
+    /// `WebSocketError` if one is given, else with none (catalog WSS-13).
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocketStream) -> Result<(), Box<dyn std::error::Error>> {
+    /// ws.opened().await?.writer.abort(None);
+    /// # Ok(()) }
+    /// ```
+    pub fn abort(self, reason: Option<WebSocketError>) {
+        self.state.close_with_reason(reason.as_ref());
+    }
+
+    /// `bufferedAmount` of the socket underneath.
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocketStream) -> Result<(), isows::WebSocketError> {
+    /// assert_eq!(ws.opened().await?.writer.buffered_amount(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn buffered_amount(&self) -> u64 {
+        self.state.ws.buffered_amount()
+    }
+
+    /// `Ready` once `bufferedAmount` is at most `limit`, or with the write error once the
+    /// socket is not open.
+    fn poll_room(&self, cx: &mut Context<'_>, limit: u64) -> Poll<Result<(), WebSocketError>> {
+        let state = &self.state;
+        for attempt in 0..2 {
+            if state.ws.ready_state() != ReadyState::Open {
+                return Poll::Ready(Err(state.write_error()));
+            }
+            if state.ws.buffered_amount() <= limit {
+                return Poll::Ready(Ok(()));
+            }
+            if attempt == 0 {
+                // Registered, then looked at again: a flush in between is not missed.
+                state.ws.shared().connection.register_drained(cx.waker());
+                // A close also ends the wait.
+                let _ = state.ws.shared().closed.poll(cx);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<T: Into<Message>> futures_sink::Sink<T> for Writer {
+    type Error = WebSocketError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let limit = self.state.write_high_water;
+        self.poll_room(cx, limit)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+        if self.state.ws.ready_state() != ReadyState::Open {
+            return Err(self.state.write_error());
+        }
+        self.state
+            .ws
+            .send(item.into())
+            .map_err(|_| self.state.write_error())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_room(cx, 0)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.state.ws.close();
+        match self.state.ws.shared().closed.poll(cx) {
+            Poll::Ready(close) => Poll::Ready(self.state.closed_result(&close).map(|_| ())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("buffered_amount", &self.buffered_amount())
+            .finish()
+    }
+}
