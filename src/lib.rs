@@ -43,10 +43,10 @@ mod completion;
 mod dispatch;
 mod error;
 mod event;
-mod inbox;
 #[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
 #[doc(hidden)]
 pub mod fuzz;
+mod inbox;
 mod listeners;
 mod lock;
 mod message;
@@ -104,8 +104,8 @@ pub use options::{
 };
 pub use response::HttpResponse;
 pub use stream::{
-    AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream, WebSocketStreamBuilder,
-    Writer, DEFAULT_READ_HIGH_WATER_MARK, DEFAULT_WRITE_HIGH_WATER_MARK,
+    AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream,
+    WebSocketStreamBuilder, Writer, DEFAULT_READ_HIGH_WATER_MARK, DEFAULT_WRITE_HIGH_WATER_MARK,
 };
 pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket, WebSocketBuilder};
 

@@ -369,7 +369,7 @@ impl StreamState {
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:8765/")?;
 /// let mut opened = ws.opened().await?;
-/// opened.writer.send("hello").await?;
+/// opened.writer.send("hello".into()).await?;
 /// if let Some(message) = opened.reader.next().await {
 ///     println!("{}", message?);
 /// }
@@ -386,7 +386,7 @@ pub struct Opened {
     /// `readable`: every message, in order; ends after the close (with an error item when it
     /// was unclean).
     pub reader: Reader,
-    /// `writable`: a `Sink` of messages (anything `Into<Message>`).
+    /// `writable`: a `Sink<Message>` (`"text".into()`, `vec![1, 2].into()`, …).
     pub writer: Writer,
     /// The subprotocol the server selected (`""`: none).
     pub protocol: String,
@@ -723,10 +723,16 @@ impl Writer {
     fn poll_room(&self, cx: &mut Context<'_>, limit: u64) -> Poll<Result<(), WebSocketError>> {
         let state = &self.state;
         for attempt in 0..2 {
+            // A flush is done once everything left, even if the socket closed since; a write
+            // must wait for room on an open socket.
+            let room = state.ws.buffered_amount() <= limit;
+            if room && limit == 0 {
+                return Poll::Ready(Ok(()));
+            }
             if state.ws.ready_state() != ReadyState::Open {
                 return Poll::Ready(Err(state.write_error()));
             }
-            if state.ws.buffered_amount() <= limit {
+            if room {
                 return Poll::Ready(Ok(()));
             }
             if attempt == 0 {
@@ -740,7 +746,7 @@ impl Writer {
     }
 }
 
-impl<T: Into<Message>> futures_sink::Sink<T> for Writer {
+impl futures_sink::Sink<Message> for Writer {
     type Error = WebSocketError;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -748,13 +754,13 @@ impl<T: Into<Message>> futures_sink::Sink<T> for Writer {
         self.poll_room(cx, limit)
     }
 
-    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
         if self.state.ws.ready_state() != ReadyState::Open {
             return Err(self.state.write_error());
         }
         self.state
             .ws
-            .send(item.into())
+            .send(item)
             .map_err(|_| self.state.write_error())
     }
 

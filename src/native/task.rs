@@ -29,10 +29,10 @@ use super::handshake::{self, Stream};
 use super::turns::Ticket;
 use super::url::Target;
 use super::BurstCache;
-use crate::inbox::Inbox;
 use crate::dispatch::{Happening, SocketState};
 use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
+use crate::inbox::Inbox;
 use crate::message::Message;
 use crate::options::Options;
 

@@ -13,6 +13,7 @@
 
 pub mod recorder;
 pub mod shared;
+mod shared_stream;
 pub mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
