@@ -1,0 +1,212 @@
+//! `WebSocketStream`'s backpressure, natively (catalog WSS-22, WSS-23), with memory measured
+//! by a counting allocator: a reader that reads one 1 MiB message per 10 ms out of 100 MB
+//! keeps the client's memory to a few MB and makes the server wait; a server that stops
+//! reading makes `send().await` wait with memory bounded; pings are still answered while the
+//! reader sleeps under its high-water mark. The tests of this binary run one at a time (they
+//! share the allocator's count).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use isows::{Bytes, CloseInfo, MessageData, WebSocket, WebSocketStream};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// Counts the bytes allocated now and the peak since the last `reset_peak`.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The bytes allocated now; the peak starts again from here.
+fn reset_peak() -> usize {
+    let now = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+fn peak_since(baseline: usize) -> usize {
+    PEAK.load(Ordering::Relaxed).saturating_sub(baseline)
+}
+
+/// One test at a time: they share the count.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const MIB: usize = 1 << 20;
+
+/// A tokio-tungstenite server for one connection, running `serve` on it.
+async fn server<F, Fut>(serve: F) -> (String, tokio::task::JoinHandle<Fut::Output>)
+where
+    F: FnOnce(tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut + Send + 'static,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        serve(tokio_tungstenite::accept_async(tcp).await.unwrap()).await
+    });
+    (url, task)
+}
+
+/// WSS-22 and the 100 MB reader: the server sends 100 × 1 MiB as fast as TCP lets it; the
+/// reader takes one message per 10 ms. The server must wait for the reader (its last send
+/// ends at least ~0.5 s in), and the client's memory stays a few MB, not 100.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_22_a_slow_reader_slows_the_server_and_memory_stays_bounded() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let payload = Bytes::from(vec![7u8; MIB]);
+    let sent = payload.clone();
+    let (url, server) = server(move |mut ws| async move {
+        let started = Instant::now();
+        for _ in 0..100 {
+            ws.send(WsMessage::Binary(sent.clone())).await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        let _ = ws.close(None).await;
+        while let Some(Ok(_)) = ws.next().await {}
+        elapsed
+    })
+    .await;
+    let baseline = reset_peak();
+    let ws = WebSocketStream::builder(WebSocket::builder(&url).max_message_size(Some(2 * MIB)))
+        .read_high_water_mark(MIB)
+        .connect()
+        .unwrap();
+    let mut opened = ws.opened().await.unwrap();
+    let started = Instant::now();
+    let mut count = 0;
+    while let Some(message) = tokio::time::timeout(Duration::from_secs(20), opened.reader.next())
+        .await
+        .expect("a message or the end within 20 s")
+    {
+        match message.unwrap() {
+            MessageData::Binary(b) => assert_eq!(b, payload),
+            other => panic!("{other:?}"),
+        }
+        count += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let read_time = started.elapsed();
+    let server_time = server.await.unwrap();
+    let peak = peak_since(baseline);
+    println!(
+        "100 MiB to a slow reader: peak {:.1} MiB allocated, server sent for {server_time:?}, read for {read_time:?}",
+        peak as f64 / MIB as f64
+    );
+    assert_eq!(count, 100);
+    assert_eq!(
+        ws.closed().await,
+        Ok(CloseInfo {
+            close_code: Some(1005),
+            reason: String::new()
+        })
+    );
+    // Without backpressure the server finishes at once and the client holds ~100 MiB.
+    assert!(
+        server_time >= Duration::from_millis(500),
+        "the server was not slowed: {server_time:?}"
+    );
+    assert!(peak < 8 * MIB, "peak {peak} bytes");
+}
+
+/// WSS-23 and a peer that stops reading: the server reads nothing for 2 s; the writer's
+/// `send().await` waits (32 × 1 MiB take at least ~1.8 s), and memory stays bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_23_a_server_that_stops_reading_makes_the_writer_wait() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (url, server) = server(|mut ws| async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut bytes = 0;
+        while let Some(Ok(m)) = ws.next().await {
+            match m {
+                WsMessage::Binary(b) => bytes += b.len(),
+                WsMessage::Close(_) => break,
+                _ => {}
+            }
+        }
+        bytes
+    })
+    .await;
+    let baseline = reset_peak();
+    let ws = WebSocketStream::builder(WebSocket::builder(&url))
+        .write_high_water_mark(MIB as u64)
+        .connect()
+        .unwrap();
+    let mut opened = ws.opened().await.unwrap();
+    let started = Instant::now();
+    for _ in 0..32 {
+        // A new buffer each time: without backpressure all 32 MiB would be held at once.
+        opened.writer.send(vec![1u8; MIB].into()).await.unwrap();
+    }
+    let write_time = started.elapsed();
+    ws.close(CloseInfo::default()).unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .unwrap()
+        .unwrap();
+    let peak = peak_since(baseline);
+    println!(
+        "32 MiB to a server that reads nothing for 2 s: writes took {write_time:?}, peak {:.1} MiB allocated",
+        peak as f64 / MIB as f64
+    );
+    assert_eq!(received, 32 * MIB);
+    assert!(write_time >= Duration::from_millis(1800), "{write_time:?}");
+    assert!(peak < 8 * MIB, "peak {peak} bytes");
+}
+
+/// While the reader sleeps but is under its high-water mark, isows keeps reading: a ping
+/// sent after ten unread messages is answered.
+#[tokio::test]
+async fn pings_are_answered_while_the_reader_sleeps_under_its_mark() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (url, server) = server(|mut ws| async move {
+        for i in 0..10 {
+            ws.send(WsMessage::Text(format!("m{i}").into()))
+                .await
+                .unwrap();
+        }
+        ws.send(WsMessage::Ping(Bytes::from_static(b"p")))
+            .await
+            .unwrap();
+        loop {
+            match ws.next().await {
+                Some(Ok(WsMessage::Pong(p))) => return p,
+                Some(Ok(_)) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await;
+    let ws = WebSocketStream::new(&url).unwrap();
+    let opened = ws.opened().await.unwrap();
+    let pong = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("a pong within 10 s")
+        .unwrap();
+    assert_eq!(pong, Bytes::from_static(b"p"));
+    drop(opened);
+}
