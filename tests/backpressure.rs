@@ -8,7 +8,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -52,7 +51,7 @@ fn peak_since(baseline: usize) -> usize {
 }
 
 /// One test at a time: they share the count.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const MIB: usize = 1 << 20;
 
@@ -77,7 +76,7 @@ where
 /// ends at least ~0.5 s in), and the client's memory stays a few MB, not 100.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wss_22_a_slow_reader_slows_the_server_and_memory_stays_bounded() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let payload = Bytes::from(vec![7u8; MIB]);
     let sent = payload.clone();
     let (url, server) = server(move |mut ws| async move {
@@ -137,7 +136,7 @@ async fn wss_22_a_slow_reader_slows_the_server_and_memory_stays_bounded() {
 /// `send().await` waits (32 × 1 MiB take at least ~1.8 s), and memory stays bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wss_23_a_server_that_stops_reading_makes_the_writer_wait() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let (url, server) = server(|mut ws| async move {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let mut bytes = 0;
@@ -182,7 +181,7 @@ async fn wss_23_a_server_that_stops_reading_makes_the_writer_wait() {
 /// sent after ten unread messages is answered.
 #[tokio::test]
 async fn pings_are_answered_while_the_reader_sleeps_under_its_mark() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let (url, server) = server(|mut ws| async move {
         for i in 0..10 {
             ws.send(WsMessage::Text(format!("m{i}").into()))
