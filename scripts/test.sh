@@ -65,8 +65,8 @@ printf '%s\n' "$out"
 expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection closed.'
 [ "$out" = "$expected" ] || { echo "echo_client printed something else"; exit 1; }
 
-step "examples: wscat, json, tokio_select against the embedded echo server"
-cargo build --locked -q --example wscat --example json --example tokio_select
+step "examples: wscat, json, tokio_select, stream_echo against the embedded echo server"
+cargo build --locked -q --example wscat --example json --example tokio_select --example stream_echo
 # wscat: a line goes out, its echo is printed, then /close 4000 bye (input through a FIFO,
 # each step waiting for wscat's output, bounded).
 mkdir -p target/ci
@@ -86,6 +86,10 @@ timeout 60 target/debug/examples/json
 out=$(timeout 60 target/debug/examples/tokio_select --shutdown-after-ms 300)
 printf '%s\n' "$out"
 grep -qx "closed 1000 shutting down" <<< "$out" || { echo "tokio_select printed something else"; exit 1; }
+out=$(timeout 60 target/debug/examples/stream_echo)
+echo "$out" | tail -2
+[ "$(grep -c '^echo: message ' <<< "$out")" = 10 ] && grep -qx "closed Some(1000) done" <<< "$out" \
+  || { echo "stream_echo printed something else"; exit 1; }
 
 step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick
