@@ -28,7 +28,7 @@ mod native {
     use std::time::{Duration, Instant};
 
     use futures_util::{FutureExt, SinkExt, StreamExt};
-    use isows::{MessageData, WebSocket};
+    use isows::{MessageData, WebSocket, WebSocketStream};
     use tokio_tungstenite::tungstenite::Message;
 
     #[derive(Clone, Copy)]
@@ -40,6 +40,8 @@ mod native {
         w3_total_bytes: usize,
         w3_window: usize,
         w4_connections: usize,
+        /// W5: 1 MiB messages the server floods to a slow reader.
+        w5_messages: usize,
         runs: usize,
     }
 
@@ -51,6 +53,7 @@ mod native {
         w3_total_bytes: 128 << 20,
         w3_window: 4,
         w4_connections: 10_000,
+        w5_messages: 64,
         runs: 3,
     };
 
@@ -62,6 +65,7 @@ mod native {
         w3_total_bytes: 4 << 20,
         w3_window: 4,
         w4_connections: 100,
+        w5_messages: 8,
         runs: 1,
     };
 
@@ -70,6 +74,7 @@ mod native {
         match args.first().map(String::as_str) {
             Some("server") => return run_server(),
             Some("w4") => return w4_child(&args[1], &args[2], args[3].parse().unwrap()),
+            Some("w5") => return w5_child(&args[1], &args[2], args[3].parse().unwrap()),
             _ => {}
         }
         let quick = args.iter().any(|a| a == "--quick");
@@ -144,6 +149,14 @@ mod native {
                     };
                     results.push(who(isows), "W2 msgs/s", rate);
                     results.push(who(isows), "W2 client CPU µs/msg", cpu_us);
+                    // Through Stream/Sink: raw is tokio-tungstenite's Stream/Sink already,
+                    // so its figure of this run is the reference.
+                    let stream_rate = if isows {
+                        rt.block_on(w2_stream(&url, sizes))
+                    } else {
+                        rate
+                    };
+                    results.push(who(isows), W2_STREAM, stream_rate);
                 }
             }
             for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
@@ -156,6 +169,17 @@ mod native {
                             rt.block_on(w3_raw(&url, sizes, size))
                         };
                         results.push(who(isows), label, mbs);
+                        let stream_mbs = if isows {
+                            rt.block_on(w3_stream(&url, sizes, size))
+                        } else {
+                            mbs
+                        };
+                        let stream_label = if size == 64 << 10 {
+                            W3_STREAM_64K
+                        } else {
+                            W3_STREAM_1M
+                        };
+                        results.push(who(isows), stream_label, stream_mbs);
                     }
                 }
             }
@@ -172,6 +196,20 @@ mod native {
                         connect_us
                     };
                     results.push(who(isows), W4_PARALLEL, parallel);
+                }
+            }
+            if wants("W5") {
+                for &isows in &order {
+                    if isows {
+                        let listeners = w5_in_child("isows", &url, sizes.w5_messages);
+                        let stream = w5_in_child("isows-stream", &url, sizes.w5_messages);
+                        results.push("isows", W5_LISTENERS, listeners);
+                        results.push("isows", W5_STREAM, stream);
+                    } else {
+                        let raw = w5_in_child("raw", &url, sizes.w5_messages);
+                        results.push("raw", W5_LISTENERS, raw);
+                        results.push("raw", W5_STREAM, raw);
+                    }
                 }
             }
         }
@@ -246,6 +284,18 @@ mod native {
                     let (mut sink, mut stream) = ws.split();
                     while let Some(Ok(first)) = stream.next().await {
                         if !(first.is_text() || first.is_binary()) {
+                            continue;
+                        }
+                        // W5: "flood N" asks for N × 1 MiB as fast as TCP takes them.
+                        if let Some(n) = first.to_text().ok().and_then(|t| t.strip_prefix("flood "))
+                        {
+                            let chunk =
+                                tokio_tungstenite::tungstenite::Bytes::from(vec![5u8; 1 << 20]);
+                            for _ in 0..n.parse::<usize>().unwrap() {
+                                if sink.send(Message::Binary(chunk.clone())).await.is_err() {
+                                    return;
+                                }
+                            }
                             continue;
                         }
                         if sink.feed(first).await.is_err() {
@@ -452,6 +502,36 @@ mod native {
         rate_and_cpu(s.w2_messages, elapsed, cpu)
     }
 
+    /// W2 through `WebSocketStream`: the raw loop, with isows' reader and writer.
+    async fn w2_stream(url: &str, s: Sizes) -> f64 {
+        let ws = WebSocketStream::new(url).unwrap();
+        let isows::Opened {
+            mut reader,
+            mut writer,
+            ..
+        } = ws.opened().await.unwrap();
+        let start = Instant::now();
+        let (mut sent, mut received) = (0usize, 0usize);
+        while received < s.w2_messages {
+            while sent < s.w2_messages && sent - received < s.w2_window {
+                writer.feed(text_payload(sent).into()).await.unwrap();
+                sent += 1;
+            }
+            writer.flush().await.unwrap();
+            let mut check = |m: MessageData| {
+                assert!(is_payload(m.as_text(), received), "W2 stream: wrong echo");
+                received += 1;
+            };
+            check(reader.next().await.unwrap().unwrap());
+            while let Some(Some(Ok(m))) = reader.next().now_or_never() {
+                check(m);
+            }
+        }
+        let elapsed = start.elapsed();
+        let _ = writer.close().await;
+        s.w2_messages as f64 / elapsed.as_secs_f64()
+    }
+
     // ---- W3: bulk binary echo ----
 
     fn bulk_payload(i: usize, size: usize) -> Vec<u8> {
@@ -531,6 +611,130 @@ mod native {
             .expect("W3 isows: missing echoes");
         assert!(ok, "W3 isows: wrong echo");
         (total * size) as f64 / elapsed.as_secs_f64() / 1e6
+    }
+
+    /// W3 through `WebSocketStream`: the raw loop, with isows' reader and writer.
+    async fn w3_stream(url: &str, s: Sizes, size: usize) -> f64 {
+        let ws = WebSocketStream::new(url).unwrap();
+        let isows::Opened {
+            mut reader,
+            mut writer,
+            ..
+        } = ws.opened().await.unwrap();
+        let total = (s.w3_total_bytes / size).max(s.w3_window);
+        let start = Instant::now();
+        let (mut sent, mut received) = (0usize, 0usize);
+        while received < total {
+            while sent < total && sent - received < s.w3_window {
+                writer.feed(bulk_payload(sent, size).into()).await.unwrap();
+                sent += 1;
+            }
+            writer.flush().await.unwrap();
+            let mut next = Some(reader.next().await);
+            while let Some(m) = next.take().flatten() {
+                let ok =
+                    matches!(m.unwrap(), MessageData::Binary(b) if check_bulk(&b, received, size));
+                assert!(ok, "W3 stream: wrong echo");
+                received += 1;
+                if received < total {
+                    next = reader.next().now_or_never();
+                }
+            }
+        }
+        let elapsed = start.elapsed();
+        let _ = writer.close().await;
+        (total * size) as f64 / elapsed.as_secs_f64() / 1e6
+    }
+
+    // ---- W5: a fast producer and a slow consumer, each client in a fresh process ----
+
+    fn w5_in_child(who: &str, url: &str, n: usize) -> f64 {
+        let exe = std::env::current_exe().unwrap();
+        let out = Command::new(exe)
+            .args(["w5", who, url, &n.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "W5 {who} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// Peak RSS (`VmHWM`) in bytes.
+    fn peak_rss_bytes() -> usize {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        let kb: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kb * 1024
+    }
+
+    /// The server sends `n` × 1 MiB as fast as it can; the client takes one message per 5 ms
+    /// (a consumer slower than the network), checks each, and prints how far its peak RSS grew
+    /// above what it was when the flood began, in MiB. raw: tokio-tungstenite's Stream (it
+    /// reads when polled); isows: a listener that hands each message to the consumer task
+    /// (listeners cannot push back); isows-stream: `WebSocketStream`'s reader.
+    fn w5_child(who: &str, url: &str, n: usize) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let check = |len: usize| assert_eq!(len, 1 << 20, "W5 {who}: wrong message");
+        let grew = rt.block_on(async {
+            let slow = || tokio::time::sleep(Duration::from_millis(5));
+            let before = peak_rss_bytes();
+            match who {
+                "raw" => {
+                    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+                    ws.send(Message::Text(format!("flood {n}").into()))
+                        .await
+                        .unwrap();
+                    for _ in 0..n {
+                        check(ws.next().await.unwrap().unwrap().into_data().len());
+                        slow().await;
+                    }
+                }
+                "isows" => {
+                    let ws = WebSocket::new(url).unwrap();
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                    ws.set_onmessage(move |e| {
+                        let _ = tx.send(e.data().clone());
+                    });
+                    ws.opened().await.unwrap();
+                    ws.send(format!("flood {n}")).unwrap();
+                    for _ in 0..n {
+                        match rx.recv().await.unwrap() {
+                            MessageData::Binary(b) => check(b.len()),
+                            other => panic!("{other:?}"),
+                        }
+                        slow().await;
+                    }
+                }
+                _ => {
+                    let ws = WebSocketStream::new(url).unwrap();
+                    let mut opened = ws.opened().await.unwrap();
+                    opened
+                        .writer
+                        .send(format!("flood {n}").into())
+                        .await
+                        .unwrap();
+                    for _ in 0..n {
+                        match opened.reader.next().await.unwrap().unwrap() {
+                            MessageData::Binary(b) => check(b.len()),
+                            other => panic!("{other:?}"),
+                        }
+                        slow().await;
+                    }
+                }
+            }
+            peak_rss_bytes().saturating_sub(before)
+        });
+        println!("{}", grew as f64 / (1 << 20) as f64);
     }
 
     // ---- W4: idle connections, each client in a fresh process ----
@@ -645,12 +849,23 @@ mod native {
     /// W4 connect with `serialize_handshakes(false)` (no RFC 6455 §4.1 wait): the target.
     const W4_PARALLEL: &str = "W4 connect µs/conn, no §4.1 wait";
 
-    const TARGETS: [(&str, f64, bool); 8] = [
+    /// W2 and W3 through isows' `WebSocketStream` against tokio-tungstenite's Stream/Sink.
+    const W2_STREAM: &str = "W2 Stream/Sink msgs/s";
+    const W3_STREAM_64K: &str = "W3 Stream/Sink 64 KiB MB/s";
+    const W3_STREAM_1M: &str = "W3 Stream/Sink 1 MiB MB/s";
+    /// W5 peak RSS growth: raw's figure against isows' listeners and isows' stream.
+    const W5_LISTENERS: &str = "W5 peak RSS MiB, WebSocket (listeners)";
+    const W5_STREAM: &str = "W5 peak RSS MiB, WebSocketStream";
+
+    const TARGETS: [(&str, f64, bool); 11] = [
         ("W1 p50 µs", 1.10, true),
         ("W1 p99 µs", 1.25, true),
         ("W2 msgs/s", 0.90, false),
+        (W2_STREAM, 1.0, false),
         ("W3 64 KiB MB/s", 0.95, false),
         ("W3 1 MiB MB/s", 0.95, false),
+        (W3_STREAM_64K, 1.0, false),
+        (W3_STREAM_1M, 1.0, false),
         ("W4 RSS bytes/conn", f64::NAN, true),
         (W4_DEFAULT, f64::NAN, true),
         (W4_PARALLEL, 1.0, true),
@@ -706,6 +921,12 @@ mod native {
         }
 
         fn verdict(metric: &str, ratio: f64, isows: f64) -> String {
+            match metric {
+                W5_LISTENERS => return "— (listeners cannot push back: README)".into(),
+                W5_STREAM if isows <= 4.0 => return "met (≤ 4 MiB)".into(),
+                W5_STREAM => return "MISSED (≤ 4 MiB)".into(),
+                _ => {}
+            }
             match TARGETS.iter().find(|t| t.0 == metric) {
                 Some(_) if metric == W4_DEFAULT => "— (browser rule, see BENCHMARKS.md)".into(),
                 Some((_, _, _)) if metric == "W4 RSS bytes/conn" => {
