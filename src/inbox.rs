@@ -1,10 +1,15 @@
-//! The messages a `WebSocketStream` has received and its reader has not taken yet: a queue
-//! with a high-water mark in bytes. Natively the connection task stops reading from TCP while
-//! the queue is at the mark (so the server feels TCP's pushback) and goes on when the reader
-//! takes a message; on wasm32 the browser's `WebSocket` cannot be paused, and the queue only
-//! counts.
+//! The messages a `WebSocketStream` has received and its reader has not taken yet, with a
+//! high-water mark in bytes. Natively the connection task stops reading from TCP while the
+//! bytes not yet taken reach the mark (so the server feels TCP's pushback) and goes on when
+//! the reader takes enough; on wasm32 the browser's `WebSocket` cannot be paused, and the
+//! queue only counts.
+//!
+//! The reader takes the whole queue in one lock and then pops from its own copy (one lock per
+//! burst, not per message); the bytes count down as messages are popped, so the mark bounds
+//! everything received and not yet read.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use crate::event::MessageData;
@@ -13,7 +18,6 @@ use crate::lock::Lock;
 #[derive(Default)]
 struct Queue {
     messages: VecDeque<MessageData>,
-    bytes: usize,
     /// The reader, waiting for a message.
     reader: Option<Waker>,
     /// The producer (the connection task), waiting for room.
@@ -22,10 +26,12 @@ struct Queue {
 
 pub(crate) struct Inbox {
     queue: Lock<Queue>,
+    /// Bytes received and not yet popped by the reader (queued here or in its copy).
+    bytes: AtomicUsize,
     high_water: usize,
 }
 
-fn len(data: &MessageData) -> usize {
+pub(crate) fn len(data: &MessageData) -> usize {
     match data {
         MessageData::Text(t) => t.len(),
         MessageData::Binary(b) => b.len(),
@@ -36,15 +42,16 @@ impl Inbox {
     pub(crate) fn new(high_water: usize) -> Self {
         Inbox {
             queue: Lock::new(Queue::default()),
+            bytes: AtomicUsize::new(0),
             high_water,
         }
     }
 
     /// Adds a message and wakes the reader.
     pub(crate) fn push(&self, data: MessageData) {
+        self.bytes.fetch_add(len(&data), Ordering::AcqRel);
         let waker = {
             let mut q = self.queue.lock();
-            q.bytes += len(&data);
             q.messages.push_back(data);
             q.reader.take()
         };
@@ -53,58 +60,57 @@ impl Inbox {
         }
     }
 
-    /// `Ready` while there is room under the high-water mark; else keeps the producer's
-    /// waker for when the reader makes room.
+    /// `Ready` while the bytes not yet read are under the high-water mark; else keeps the
+    /// producer's waker for when the reader makes room.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut q = self.queue.lock();
-        if q.bytes < self.high_water {
+        if self.bytes.load(Ordering::Acquire) < self.high_water {
             return Poll::Ready(());
         }
+        let mut q = self.queue.lock();
         q.producer = Some(cx.waker().clone());
+        // Looked at again under the lock: a `popped` in between is not missed.
+        if self.bytes.load(Ordering::Acquire) < self.high_water {
+            q.producer = None;
+            return Poll::Ready(());
+        }
         Poll::Pending
     }
 
-    /// The oldest message, or `Pending` with the reader's waker kept.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<MessageData> {
-        let (data, waker) = {
-            let mut q = self.queue.lock();
-            match q.messages.pop_front() {
-                Some(data) => {
-                    let was_full = q.bytes >= self.high_water;
-                    q.bytes -= len(&data);
-                    let waker = match was_full && q.bytes < self.high_water {
-                        true => q.producer.take(),
-                        false => None,
-                    };
-                    (data, waker)
-                }
-                None => {
-                    q.reader = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-            }
-        };
-        if let Some(w) = waker {
-            w.wake();
+    /// Moves every queued message to `into` (the reader's copy); `Pending` with the reader's
+    /// waker kept when there is none.
+    pub(crate) fn poll_take_all(
+        &self,
+        cx: &mut Context<'_>,
+        into: &mut VecDeque<MessageData>,
+    ) -> Poll<()> {
+        let mut q = self.queue.lock();
+        if q.messages.is_empty() {
+            q.reader = Some(cx.waker().clone());
+            return Poll::Pending;
         }
-        Poll::Ready(data)
+        std::mem::swap(&mut q.messages, into);
+        Poll::Ready(())
     }
 
-    /// Takes a message if there is one.
-    pub(crate) fn try_take(&self) -> Option<MessageData> {
-        let waker = futures_noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        match self.poll_take(&mut cx) {
-            Poll::Ready(data) => Some(data),
-            Poll::Pending => {
-                self.queue.lock().reader = None;
-                None
+    /// A reader that goes away puts back what it took and did not pop, ahead of the rest, so
+    /// that another reader of the stream reads them in order.
+    pub(crate) fn give_back(&self, mut taken: VecDeque<MessageData>) {
+        let mut q = self.queue.lock();
+        taken.append(&mut q.messages);
+        q.messages = taken;
+    }
+
+    /// The reader popped `data` from its copy: its bytes leave the count, and a producer
+    /// waiting for room is woken when the count falls under the mark.
+    pub(crate) fn popped(&self, data: &MessageData) {
+        let n = len(data);
+        let before = self.bytes.fetch_sub(n, Ordering::AcqRel);
+        if before >= self.high_water && before - n < self.high_water {
+            let waker = self.queue.lock().producer.take();
+            if let Some(w) = waker {
+                w.wake();
             }
         }
     }
-}
-
-fn futures_noop_waker() -> Waker {
-    Waker::noop().clone()
 }

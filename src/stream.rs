@@ -16,6 +16,7 @@
 //! after an unclean close, `closed`, the reader and the writer give one and the same error;
 //! writes after a clean close give one `InvalidStateError`.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
@@ -563,6 +564,7 @@ impl WebSocketStream {
             Ok(()) => Ok(Opened {
                 reader: Reader {
                     state: self.state.clone(),
+                    taken: VecDeque::new(),
                     done: false,
                 },
                 writer: Writer {
@@ -640,7 +642,25 @@ impl std::fmt::Debug for WebSocketStream {
 /// The stream's `readable`: a [`Stream`](futures_core::Stream) of received messages.
 pub struct Reader {
     state: Arc<StreamState>,
+    /// Messages taken from the inbox in one go, popped one by one.
+    taken: VecDeque<MessageData>,
     done: bool,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if !self.taken.is_empty() {
+            self.state.inbox.give_back(std::mem::take(&mut self.taken));
+        }
+    }
+}
+
+impl Reader {
+    fn pop(&mut self) -> Option<MessageData> {
+        let data = self.taken.pop_front()?;
+        self.state.inbox.popped(&data);
+        Some(data)
+    }
 }
 
 impl Reader {
@@ -662,21 +682,25 @@ impl futures_core::Stream for Reader {
     type Item = Result<MessageData, WebSocketError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
+        let this = &mut *self;
+        if this.done {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(data) = self.state.inbox.poll_take(cx) {
+        if let Some(data) = this.pop() {
             return Poll::Ready(Some(Ok(data)));
         }
-        let Poll::Ready(close) = self.state.ws.shared().closed.poll(cx) else {
+        if this.state.inbox.poll_take_all(cx, &mut this.taken).is_ready() {
+            return Poll::Ready(this.pop().map(Ok));
+        }
+        let Poll::Ready(close) = this.state.ws.shared().closed.poll(cx) else {
             return Poll::Pending;
         };
         // Messages received before the close are still read (catalog WSS-27).
-        if let Some(data) = self.state.inbox.try_take() {
-            return Poll::Ready(Some(Ok(data)));
+        if this.state.inbox.poll_take_all(cx, &mut this.taken).is_ready() {
+            return Poll::Ready(this.pop().map(Ok));
         }
-        self.done = true;
-        Poll::Ready(self.state.closed_result(&close).err().map(Err))
+        this.done = true;
+        Poll::Ready(this.state.closed_result(&close).err().map(Err))
     }
 }
 
