@@ -119,14 +119,16 @@ pub(crate) async fn run(
 ) {
     let shared = guard.shared.clone();
     let commands = guard.commands.clone();
-    let connect = async {
+    // Boxed: the handshake's state (DNS, Happy Eyeballs, a proxy's SOCKS or CONNECT, TLS)
+    // is freed once it is done, instead of sizing the task's memory for its whole life.
+    let connect = Box::pin(async {
         match transport {
             Transport::Network(turn, proxy) => {
                 handshake::connect(&target, &options, turn, proxy).await
             }
             Transport::Given(stream) => handshake::connect_over(stream, &target, &options).await,
         }
-    };
+    });
     let (stream, handshake) = tokio::select! {
         result = connect => match result {
             Ok(connected) => connected,
