@@ -16,6 +16,12 @@
 //! after an unclean close, `closed`, the reader and the writer give one and the same error;
 //! writes after a clean close give one `InvalidStateError`.
 
+// Natively a stream has one backing, so some matches have one arm there.
+#![cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(clippy::infallible_destructuring_match)
+)]
+
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +34,8 @@ use crate::event::{CloseEvent, MessageData};
 use crate::inbox::Inbox;
 use crate::lock::Lock;
 use crate::message::Message;
+#[cfg(target_arch = "wasm32")]
+use crate::wasm::browser_stream::{BrowserReader, BrowserStream, BrowserWriter};
 use crate::websocket::{ReadyState, WebSocket, WebSocketBuilder};
 
 /// The default read high-water mark: 1 MiB of received messages not yet read.
@@ -76,6 +84,23 @@ impl WebSocketError {
         }
         let close_code = close_code.or((!reason.is_empty()).then_some(1000));
         Ok(Self::make("WebSocketError", message, close_code, reason))
+    }
+
+    /// The error for a JS error object the browser's `WebSocketStream` gave.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_browser(
+        name: &str,
+        message: &str,
+        close_code: Option<u16>,
+        reason: &str,
+    ) -> Self {
+        let name = match name {
+            "AbortError" => "AbortError",
+            "InvalidStateError" => "InvalidStateError",
+            "TypeError" => "TypeError",
+            _ => "WebSocketError",
+        };
+        Self::make(name, message, close_code, reason)
     }
 
     fn make(name: &'static str, message: &str, close_code: Option<u16>, reason: &str) -> Self {
@@ -208,7 +233,14 @@ pub struct AbortHandle(Arc<AbortData>);
 #[derive(Default)]
 struct AbortData {
     aborted: AtomicBool,
-    streams: Lock<Vec<Weak<StreamState>>>,
+    streams: Lock<Vec<AbortTarget>>,
+}
+
+/// A stream a signal was given to.
+enum AbortTarget {
+    Socket(Weak<StreamState>),
+    #[cfg(target_arch = "wasm32")]
+    Browser(std::rc::Weak<BrowserStream>),
 }
 
 impl AbortHandle {
@@ -229,8 +261,20 @@ impl AbortHandle {
     pub fn abort(&self) {
         self.0.aborted.store(true, Ordering::SeqCst);
         let streams = std::mem::take(&mut *self.0.streams.lock());
-        for stream in streams.iter().filter_map(Weak::upgrade) {
-            stream.abort();
+        for target in streams {
+            match target {
+                AbortTarget::Socket(s) => {
+                    if let Some(s) = s.upgrade() {
+                        s.abort();
+                    }
+                }
+                #[cfg(target_arch = "wasm32")]
+                AbortTarget::Browser(b) => {
+                    if let Some(b) = b.upgrade() {
+                        b.abort();
+                    }
+                }
+            }
         }
     }
 
@@ -379,7 +423,16 @@ impl StreamState {
 /// # Ok(()) }
 /// ```
 pub struct WebSocketStream {
-    state: Arc<StreamState>,
+    inner: Backing,
+}
+
+/// What a stream runs on: an isows socket (natively, and in pages without `WebSocketStream`
+/// or with `over_websocket()`), or the browser's own `WebSocketStream`.
+#[derive(Clone)]
+enum Backing {
+    Socket(Arc<StreamState>),
+    #[cfg(target_arch = "wasm32")]
+    Browser(std::rc::Rc<BrowserStream>),
 }
 
 /// `opened`'s value: the reader, the writer, and what the handshake selected.
@@ -418,6 +471,7 @@ pub struct WebSocketStreamBuilder {
     read_high_water: usize,
     write_high_water: u64,
     signal: Option<AbortHandle>,
+    over_websocket: bool,
 }
 
 impl WebSocketStreamBuilder {
@@ -454,6 +508,18 @@ impl WebSocketStreamBuilder {
         self
     }
 
+    /// In the browser, run over the browser's `WebSocket` even where the page has
+    /// `WebSocketStream` (which isows otherwise uses there): the high-water marks then apply,
+    /// but reads cannot push back. Natively streams always run on isows' own socket.
+    ///
+    /// ```
+    /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).over_websocket();
+    /// ```
+    pub fn over_websocket(mut self) -> Self {
+        self.over_websocket = true;
+        self
+    }
+
     /// Checks everything as `WebSocketBuilder::connect` does and starts connecting. A signal
     /// already aborted makes a stream that never sends a request.
     ///
@@ -462,6 +528,10 @@ impl WebSocketStreamBuilder {
     /// assert_eq!(err.name(), "SyntaxError");
     /// ```
     pub fn connect(self) -> Result<WebSocketStream, Error> {
+        #[cfg(target_arch = "wasm32")]
+        if !self.over_websocket && crate::wasm::browser_stream::available() {
+            return self.connect_browser();
+        }
         let inbox = Arc::new(Inbox::new(self.read_high_water));
         #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut socket = self.socket;
@@ -488,12 +558,47 @@ impl WebSocketStreamBuilder {
         });
         if let Some(signal) = &self.signal {
             // Registered first, then checked: an abort in between is not missed.
-            signal.0.streams.lock().push(Arc::downgrade(&state));
+            let target = AbortTarget::Socket(Arc::downgrade(&state));
+            signal.0.streams.lock().push(target);
             if signal.is_aborted() {
                 state.abort();
             }
         }
-        Ok(WebSocketStream { state })
+        Ok(WebSocketStream {
+            inner: Backing::Socket(state),
+        })
+    }
+
+    /// On the browser's `WebSocketStream`: the same checks first (options the browser
+    /// cannot honour, the subprotocols), then the browser's constructor.
+    #[cfg(target_arch = "wasm32")]
+    fn connect_browser(self) -> Result<WebSocketStream, Error> {
+        let options = &self.socket.options;
+        if let Some(name) = options.native_only.first() {
+            return Err(Error::NotSupportedError(crate::error::message(&[
+                "the builder option '",
+                name,
+                "' is not available in the browser",
+            ])));
+        }
+        crate::validate::protocols(&options.protocols)?;
+        let aborted = self.signal.as_ref().is_some_and(AbortHandle::is_aborted);
+        let stream = std::rc::Rc::new(BrowserStream::new(
+            &options.url,
+            &options.protocols,
+            self.signal.is_some(),
+            aborted,
+        )?);
+        if let Some(signal) = &self.signal {
+            let target = AbortTarget::Browser(std::rc::Rc::downgrade(&stream));
+            signal.0.streams.lock().push(target);
+            if signal.is_aborted() {
+                stream.abort();
+            }
+        }
+        Ok(WebSocketStream {
+            inner: Backing::Browser(stream),
+        })
     }
 }
 
@@ -534,6 +639,7 @@ impl WebSocketStream {
             read_high_water: DEFAULT_READ_HIGH_WATER_MARK,
             write_high_water: DEFAULT_WRITE_HIGH_WATER_MARK,
             signal: None,
+            over_websocket: false,
         }
     }
 
@@ -544,7 +650,11 @@ impl WebSocketStream {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn url(&self) -> &str {
-        self.state.ws.url()
+        match &self.inner {
+            Backing::Socket(state) => state.ws.url(),
+            #[cfg(target_arch = "wasm32")]
+            Backing::Browser(b) => b.url(),
+        }
     }
 
     /// `opened`: the reader, the writer, the protocol and extensions, once the handshake
@@ -556,25 +666,43 @@ impl WebSocketStream {
     /// # Ok(()) }
     /// ```
     pub async fn opened(&self) -> Result<Opened, WebSocketError> {
-        let opened = self.state.ws.shared().opened.wait_async().await;
-        if let Some(abort) = self.state.aborted() {
+        let state = match &self.inner {
+            Backing::Socket(state) => state,
+            #[cfg(target_arch = "wasm32")]
+            Backing::Browser(b) => {
+                let (protocol, extensions) = b.opened().await?;
+                return Ok(Opened {
+                    reader: Reader {
+                        inner: ReaderInner::Browser(b.clone(), Default::default()),
+                    },
+                    writer: Writer {
+                        inner: WriterInner::Browser(b.clone(), Default::default()),
+                    },
+                    protocol,
+                    extensions,
+                });
+            }
+        };
+        let opened = state.ws.shared().opened.wait_async().await;
+        if let Some(abort) = state.aborted() {
             return Err(abort);
         }
         match opened {
             Ok(()) => Ok(Opened {
                 reader: Reader {
-                    state: self.state.clone(),
-                    taken: VecDeque::new(),
-                    done: false,
+                    inner: ReaderInner::Socket {
+                        state: state.clone(),
+                        taken: VecDeque::new(),
+                        done: false,
+                    },
                 },
                 writer: Writer {
-                    state: self.state.clone(),
+                    inner: WriterInner::Socket(state.clone()),
                 },
-                protocol: self.state.ws.protocol(),
-                extensions: self.state.ws.extensions(),
+                protocol: state.ws.protocol(),
+                extensions: state.ws.extensions(),
             }),
-            Err(_) => Err(self
-                .state
+            Err(_) => Err(state
                 .opened_error
                 .get_or_init(|| {
                     WebSocketError::make(
@@ -600,8 +728,14 @@ impl WebSocketStream {
     /// # }
     /// ```
     pub async fn closed(&self) -> Result<CloseInfo, WebSocketError> {
-        let close = self.state.ws.shared().closed.wait_async().await;
-        self.state.closed_result(&close)
+        match &self.inner {
+            Backing::Socket(state) => {
+                let close = state.ws.shared().closed.wait_async().await;
+                state.closed_result(&close)
+            }
+            #[cfg(target_arch = "wasm32")]
+            Backing::Browser(b) => std::future::poll_fn(|cx| b.poll_closed(cx)).await,
+        }
     }
 
     /// `close({closeCode, reason})`: the same checks as `WebSocket.close` (a reason alone
@@ -621,12 +755,17 @@ impl WebSocketStream {
             Some(code) => close_args::check_in(CONTEXT, code, &info.reason)?,
             None => close_args::check_reason(CONTEXT, &info.reason)?,
         }
+        let state = match &self.inner {
+            Backing::Socket(state) => state,
+            #[cfg(target_arch = "wasm32")]
+            Backing::Browser(b) => return b.close(info.close_code, &info.reason),
+        };
         match (info.close_code, info.reason.is_empty()) {
             (None, true) => {
-                self.state.ws.close();
+                state.ws.close();
                 Ok(())
             }
-            (code, _) => self.state.ws.close_with(code.unwrap_or(1000), &info.reason),
+            (code, _) => state.ws.close_with(code.unwrap_or(1000), &info.reason),
         }
     }
 }
@@ -634,32 +773,36 @@ impl WebSocketStream {
 impl std::fmt::Debug for WebSocketStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocketStream")
-            .field("socket", &self.state.ws)
+            .field("url", &crate::redact::redact(self.url()))
             .finish()
     }
 }
 
 /// The stream's `readable`: a [`Stream`](futures_core::Stream) of received messages.
 pub struct Reader {
-    state: Arc<StreamState>,
-    /// Messages taken from the inbox in one go, popped one by one.
-    taken: VecDeque<MessageData>,
-    done: bool,
+    inner: ReaderInner,
+}
+
+enum ReaderInner {
+    Socket {
+        state: Arc<StreamState>,
+        /// Messages taken from the inbox in one go, popped one by one.
+        taken: VecDeque<MessageData>,
+        done: bool,
+    },
+    #[cfg(target_arch = "wasm32")]
+    Browser(std::rc::Rc<BrowserStream>, BrowserReader),
 }
 
 impl Drop for Reader {
+    // Natively the only backing is the socket.
+    #[allow(irrefutable_let_patterns)]
     fn drop(&mut self) {
-        if !self.taken.is_empty() {
-            self.state.inbox.give_back(std::mem::take(&mut self.taken));
+        if let ReaderInner::Socket { state, taken, .. } = &mut self.inner {
+            if !taken.is_empty() {
+                state.inbox.give_back(std::mem::take(taken));
+            }
         }
-    }
-}
-
-impl Reader {
-    fn pop(&mut self) -> Option<MessageData> {
-        let data = self.taken.pop_front()?;
-        self.state.inbox.popped(&data);
-        Some(data)
     }
 }
 
@@ -674,33 +817,47 @@ impl Reader {
     /// # Ok(()) }
     /// ```
     pub fn cancel(self, reason: Option<WebSocketError>) {
-        self.state.close_with_reason(reason.as_ref());
+        match &self.inner {
+            ReaderInner::Socket { state, .. } => state.close_with_reason(reason.as_ref()),
+            #[cfg(target_arch = "wasm32")]
+            ReaderInner::Browser(b, r) => r.cancel(b, reason.as_ref()),
+        }
     }
+}
+
+fn pop(state: &StreamState, taken: &mut VecDeque<MessageData>) -> Option<MessageData> {
+    let data = taken.pop_front()?;
+    state.inbox.popped(&data);
+    Some(data)
 }
 
 impl futures_core::Stream for Reader {
     type Item = Result<MessageData, WebSocketError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.done {
+        let (state, taken, done) = match &mut self.inner {
+            ReaderInner::Socket { state, taken, done } => (state, taken, done),
+            #[cfg(target_arch = "wasm32")]
+            ReaderInner::Browser(b, r) => return r.poll_next(b, cx),
+        };
+        if *done {
             return Poll::Ready(None);
         }
-        if let Some(data) = this.pop() {
+        if let Some(data) = pop(state, taken) {
             return Poll::Ready(Some(Ok(data)));
         }
-        if this.state.inbox.poll_take_all(cx, &mut this.taken).is_ready() {
-            return Poll::Ready(this.pop().map(Ok));
+        if state.inbox.poll_take_all(cx, taken).is_ready() {
+            return Poll::Ready(pop(state, taken).map(Ok));
         }
-        let Poll::Ready(close) = this.state.ws.shared().closed.poll(cx) else {
+        let Poll::Ready(close) = state.ws.shared().closed.poll(cx) else {
             return Poll::Pending;
         };
         // Messages received before the close are still read (catalog WSS-27).
-        if this.state.inbox.poll_take_all(cx, &mut this.taken).is_ready() {
-            return Poll::Ready(this.pop().map(Ok));
+        if state.inbox.poll_take_all(cx, taken).is_ready() {
+            return Poll::Ready(pop(state, taken).map(Ok));
         }
-        this.done = true;
-        Poll::Ready(this.state.closed_result(&close).err().map(Err))
+        *done = true;
+        Poll::Ready(state.closed_result(&close).err().map(Err))
     }
 }
 
@@ -713,9 +870,16 @@ impl std::fmt::Debug for Reader {
 /// The stream's `writable`: a [`Sink`](futures_sink::Sink) of messages. `poll_ready` waits
 /// while `bufferedAmount` is over the write high-water mark; `poll_flush` until it is 0
 /// (everything handed to the OS); `poll_close` closes the stream and waits for the closing
-/// handshake (catalog WSS-11).
+/// handshake (catalog WSS-11). On the browser's own `WebSocketStream` these are its writer's
+/// `ready`, the last `write()` and `close()`.
 pub struct Writer {
-    state: Arc<StreamState>,
+    inner: WriterInner,
+}
+
+enum WriterInner {
+    Socket(Arc<StreamState>),
+    #[cfg(target_arch = "wasm32")]
+    Browser(std::rc::Rc<BrowserStream>, BrowserWriter),
 }
 
 impl Writer {
@@ -728,10 +892,15 @@ impl Writer {
     /// # Ok(()) }
     /// ```
     pub fn abort(self, reason: Option<WebSocketError>) {
-        self.state.close_with_reason(reason.as_ref());
+        match &self.inner {
+            WriterInner::Socket(state) => state.close_with_reason(reason.as_ref()),
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(b, w) => w.abort(b, reason.as_ref()),
+        }
     }
 
-    /// `bufferedAmount` of the socket underneath.
+    /// `bufferedAmount` of the socket underneath (0 on the browser's own `WebSocketStream`,
+    /// which does not tell).
     ///
     /// ```no_run
     /// # async fn f(ws: isows::WebSocketStream) -> Result<(), isows::WebSocketError> {
@@ -739,63 +908,84 @@ impl Writer {
     /// # Ok(()) }
     /// ```
     pub fn buffered_amount(&self) -> u64 {
-        self.state.ws.buffered_amount()
-    }
-
-    /// `Ready` once `bufferedAmount` is at most `limit`, or with the write error once the
-    /// socket is not open.
-    fn poll_room(&self, cx: &mut Context<'_>, limit: u64) -> Poll<Result<(), WebSocketError>> {
-        let state = &self.state;
-        for attempt in 0..2 {
-            // A flush is done once everything left, even if the socket closed since; a write
-            // must wait for room on an open socket.
-            let room = state.ws.buffered_amount() <= limit;
-            if room && limit == 0 {
-                return Poll::Ready(Ok(()));
-            }
-            if state.ws.ready_state() != ReadyState::Open {
-                return Poll::Ready(Err(state.write_error()));
-            }
-            if room {
-                return Poll::Ready(Ok(()));
-            }
-            if attempt == 0 {
-                // Registered, then looked at again: a flush in between is not missed.
-                state.ws.shared().connection.register_drained(cx.waker());
-                // A close also ends the wait.
-                let _ = state.ws.shared().closed.poll(cx);
-            }
+        match &self.inner {
+            WriterInner::Socket(state) => state.ws.buffered_amount(),
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(..) => 0,
         }
-        Poll::Pending
     }
+}
+
+/// `Ready` once `bufferedAmount` is at most `limit`, or with the write error once the socket
+/// is not open.
+fn poll_room(
+    state: &StreamState,
+    cx: &mut Context<'_>,
+    limit: u64,
+) -> Poll<Result<(), WebSocketError>> {
+    for attempt in 0..2 {
+        // A flush is done once everything left, even if the socket closed since; a write
+        // must wait for room on an open socket.
+        let room = state.ws.buffered_amount() <= limit;
+        if room && limit == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        if state.ws.ready_state() != ReadyState::Open {
+            return Poll::Ready(Err(state.write_error()));
+        }
+        if room {
+            return Poll::Ready(Ok(()));
+        }
+        if attempt == 0 {
+            // Registered, then looked at again: a flush in between is not missed.
+            state.ws.shared().connection.register_drained(cx.waker());
+            // A close also ends the wait.
+            let _ = state.ws.shared().closed.poll(cx);
+        }
+    }
+    Poll::Pending
 }
 
 impl futures_sink::Sink<Message> for Writer {
     type Error = WebSocketError;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        let limit = self.state.write_high_water;
-        self.poll_room(cx, limit)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
-        if self.state.ws.ready_state() != ReadyState::Open {
-            return Err(self.state.write_error());
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match &mut self.inner {
+            WriterInner::Socket(state) => poll_room(state, cx, state.write_high_water),
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(b, w) => w.poll_ready(b, cx),
         }
-        self.state
-            .ws
-            .send(item)
-            .map_err(|_| self.state.write_error())
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.poll_room(cx, 0)
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        let state = match &mut self.inner {
+            WriterInner::Socket(state) => state,
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(b, w) => return w.start_send(b, item),
+        };
+        if state.ws.ready_state() != ReadyState::Open {
+            return Err(state.write_error());
+        }
+        state.ws.send(item).map_err(|_| state.write_error())
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.state.ws.close();
-        match self.state.ws.shared().closed.poll(cx) {
-            Poll::Ready(close) => Poll::Ready(self.state.closed_result(&close).map(|_| ())),
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match &mut self.inner {
+            WriterInner::Socket(state) => poll_room(state, cx, 0),
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(b, w) => w.poll_flush(b, cx),
+        }
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let state = match &mut self.inner {
+            WriterInner::Socket(state) => state,
+            #[cfg(target_arch = "wasm32")]
+            WriterInner::Browser(b, w) => return w.poll_close(b, cx),
+        };
+        state.ws.close();
+        match state.ws.shared().closed.poll(cx) {
+            Poll::Ready(close) => Poll::Ready(state.closed_result(&close).map(|_| ())),
             Poll::Pending => Poll::Pending,
         }
     }

@@ -7,7 +7,7 @@ use wasm_bindgen_test::*;
 
 use isows_test_support::recorder::{names, record};
 use isows_test_support::time::sleep_ms;
-use isows_test_support::{shared as bodies, shared_test_names};
+use isows_test_support::{shared as bodies, shared_stream_test_names, shared_test_names};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -34,6 +34,44 @@ macro_rules! shared_tests {
 }
 
 shared_test_names!(shared_tests);
+shared_stream_test_names!(shared_tests);
+
+/// The `WebSocketStream` bodies again, over the browser's `WebSocket` (`over_websocket()`):
+/// the fallback for pages without `WebSocketStream`. Tests run one at a time in the page, so
+/// the switch is set for exactly one body.
+macro_rules! over_websocket_tests {
+    (sync: $($sync:ident),* ; async: $($name:ident),* $(,)?) => {
+        mod over_websocket {
+            use super::*;
+            $(
+                #[wasm_bindgen_test]
+                fn $sync() {
+                    isows_test_support::shared::set_over_websocket(true);
+                    bodies::$sync(BASE);
+                    isows_test_support::shared::set_over_websocket(false);
+                }
+            )*
+            $(
+                #[wasm_bindgen_test]
+                async fn $name() {
+                    isows_test_support::shared::set_over_websocket(true);
+                    bodies::$name(BASE).await;
+                    isows_test_support::shared::set_over_websocket(false);
+                }
+            )*
+        }
+    };
+}
+
+shared_stream_test_names!(over_websocket_tests);
+
+/// The page has `WebSocketStream`, so the stream bodies above ran on it (and the
+/// `over_websocket` ones on the browser's `WebSocket`): both paths were tested.
+#[wasm_bindgen_test]
+fn the_page_has_websocket_stream() {
+    let has = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into()).unwrap();
+    assert!(has, "this Chromium has no WebSocketStream: only the fallback was tested");
+}
 
 #[wasm_bindgen_test]
 fn native_only_options_are_refused() {

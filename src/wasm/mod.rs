@@ -10,6 +10,8 @@
 //! `close` event (like a browser socket with listeners); then it is detached and dropped (no
 //! `Closure::forget`).
 
+pub(crate) mod browser_stream;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};

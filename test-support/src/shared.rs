@@ -13,8 +13,7 @@ macro_rules! shared_test_names {
         $m! {
         sync: c_02_bad_schemes_are_syntax_errors, c_03_fragments_are_syntax_errors,
             c_04_http_maps_to_ws, p_04_to_p_08_bad_protocols_are_syntax_errors,
-            cl_05_cl_08_close_argument_errors, wss_01_wss_09_argument_errors,
-            wse_01_to_wse_05_websocket_error;
+            cl_05_cl_08_close_argument_errors;
         async: p_01_single_protocol, p_11_unrequested_protocol_fails, a_01_initial_state,
             s_01_send_while_connecting, s_03_s_07_echo_and_buffered_amount, b_01_binary_round_trip,
             cl_01_to_cl_04_close_codes, cl_13_close_while_connecting, cl_17_server_initiated_close,
@@ -23,14 +22,6 @@ macro_rules! shared_test_names {
             e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
             e_10_listeners_replace_and_remove_themselves,
             f_02_non_101_status_fails, f_06_wrong_accept_key_fails, message_origin_is_the_urls_origin,
-            wss_02_wss_05_opened, wss_03_protocols, wss_04_connection_failure,
-            wss_06_close_with_code_and_reason, wss_07_wss_08_close_without_code,
-            wss_10_close_during_the_handshake, wss_11_closing_the_writable,
-            wss_12_incomplete_closing_handshake, wss_13_abort_and_cancel_reasons,
-            wss_14_clean_remote_close, wss_15_remote_close_details, wss_17_the_remote_code_wins,
-            wss_18_abrupt_close, wss_19_signal_already_aborted, wss_20_abort_during_the_handshake,
-            wss_21_abort_after_open, wss_24_a_write_that_cannot_finish_before_close,
-            wss_26_chunk_mapping, wss_27_messages_unread_at_the_close_are_still_read,
             }
     };
 }

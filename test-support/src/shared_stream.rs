@@ -2,12 +2,56 @@
 //! backends like the rest of [`crate::shared`], which re-exports them. Each follows the
 //! catalog's "Errata for section 12" where Chromium and the draft disagree.
 
+use std::cell::Cell;
+
 use futures_util::{SinkExt, StreamExt};
 use isows::{
     AbortHandle, CloseInfo, Error, MessageData, WebSocket, WebSocketError, WebSocketStream,
+    WebSocketStreamBuilder,
 };
 
 use crate::time::{now_ms, sleep_ms, within};
+
+/// The `WebSocketStream` bodies, given to a macro that turns each into a test (see
+/// `shared_test_names`). In the browser they run twice: on the page's own `WebSocketStream`
+/// and over its `WebSocket` (`over_websocket`).
+#[macro_export]
+macro_rules! shared_stream_test_names {
+    ($m:ident) => {
+        $m! {
+        sync: wss_01_wss_09_argument_errors, wse_01_to_wse_05_websocket_error;
+        async: wss_02_wss_05_opened, wss_03_protocols, wss_04_connection_failure,
+            wss_06_close_with_code_and_reason, wss_07_wss_08_close_without_code,
+            wss_10_close_during_the_handshake, wss_11_closing_the_writable,
+            wss_12_incomplete_closing_handshake, wss_13_abort_and_cancel_reasons,
+            wss_14_clean_remote_close, wss_15_remote_close_details, wss_17_the_remote_code_wins,
+            wss_18_abrupt_close, wss_19_signal_already_aborted, wss_20_abort_during_the_handshake,
+            wss_21_abort_after_open, wss_24_a_write_that_cannot_finish_before_close,
+            wss_26_chunk_mapping, wss_27_messages_unread_at_the_close_are_still_read,
+        }
+    };
+}
+
+thread_local! {
+    static OVER_WEBSOCKET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes the bodies that follow build their streams with `over_websocket()` (the browser
+/// runs each body both ways; natively it changes nothing).
+pub fn set_over_websocket(on: bool) {
+    OVER_WEBSOCKET.with(|c| c.set(on));
+}
+
+fn build(builder: WebSocketStreamBuilder) -> Result<WebSocketStream, Error> {
+    match OVER_WEBSOCKET.with(Cell::get) {
+        true => builder.over_websocket().connect(),
+        false => builder.connect(),
+    }
+}
+
+fn builder(url: &str) -> WebSocketStreamBuilder {
+    WebSocketStream::builder(WebSocket::builder(url))
+}
 
 fn info(code: Option<u16>, reason: &str) -> CloseInfo {
     CloseInfo {
@@ -21,7 +65,7 @@ fn text(s: &str) -> MessageData {
 }
 
 fn stream(base: &str, path: &str) -> WebSocketStream {
-    WebSocketStream::new(&format!("{base}{path}")).unwrap()
+    build(builder(&format!("{base}{path}"))).unwrap()
 }
 
 /// Opens, writes `message`, reads it back.
@@ -34,13 +78,12 @@ async fn echo_once(ws: &WebSocketStream, message: &str) {
 
 pub fn wss_01_wss_09_argument_errors(base: &str) {
     assert!(matches!(
-        WebSocketStream::new("invalid:"),
+        build(builder("invalid:")),
         Err(Error::SyntaxError(_))
     ));
-    assert!(matches!(
-        WebSocketStream::with_protocols(&format!("{base}/echo"), ["a", "a"]),
-        Err(Error::SyntaxError(_))
-    ));
+    let twice =
+        WebSocketStream::builder(WebSocket::builder(&format!("{base}/echo")).protocols(["a", "a"]));
+    assert!(matches!(build(twice), Err(Error::SyntaxError(_))));
     let ws = stream(base, "/echo");
     assert!(matches!(
         ws.close(info(Some(1000), &".".repeat(124))),
@@ -72,8 +115,10 @@ pub async fn wss_02_wss_05_opened(base: &str) {
 }
 
 pub async fn wss_03_protocols(base: &str) {
-    let ws = WebSocketStream::with_protocols(&format!("{base}/protocol_array"), ["alpha", "beta"])
-        .unwrap();
+    let ws = build(WebSocketStream::builder(
+        WebSocket::builder(&format!("{base}/protocol_array")).protocols(["alpha", "beta"]),
+    ))
+    .unwrap();
     let mut opened = within(10, "opened", ws.opened()).await.unwrap();
     assert_eq!(opened.protocol, "alpha");
     assert_eq!(opened.reader.next().await, Some(Ok(text("alpha"))));
@@ -255,21 +300,14 @@ async fn assert_aborted(ws: &WebSocketStream) {
 pub async fn wss_19_signal_already_aborted(base: &str) {
     let signal = AbortHandle::new();
     signal.abort();
-    let ws = WebSocketStream::builder(WebSocket::builder(&format!("{base}/echo")))
-        .signal(signal)
-        .connect()
-        .unwrap();
+    let ws = build(builder(&format!("{base}/echo")).signal(signal)).unwrap();
     assert_aborted(&ws).await;
 }
 
 pub async fn wss_20_abort_during_the_handshake(base: &str) {
     let signal = AbortHandle::new();
-    let ws = WebSocketStream::builder(WebSocket::builder(&format!(
-        "{base}/handshake_sleep_2?ms=1000"
-    )))
-    .signal(signal.clone())
-    .connect()
-    .unwrap();
+    let ws = build(builder(&format!("{base}/handshake_sleep_2?ms=1000")).signal(signal.clone()))
+        .unwrap();
     sleep_ms(100).await;
     signal.abort();
     assert_aborted(&ws).await;
@@ -277,10 +315,7 @@ pub async fn wss_20_abort_during_the_handshake(base: &str) {
 
 pub async fn wss_21_abort_after_open(base: &str) {
     let signal = AbortHandle::new();
-    let ws = WebSocketStream::builder(WebSocket::builder(&format!("{base}/echo")))
-        .signal(signal.clone())
-        .connect()
-        .unwrap();
+    let ws = build(builder(&format!("{base}/echo")).signal(signal.clone())).unwrap();
     within(10, "opened", ws.opened()).await.unwrap();
     signal.abort();
     echo_once(&ws, "connected").await;

@@ -1,7 +1,7 @@
 //! The shared bodies (`isows_test_support::shared`), run natively (the browser runs them in `tests/browser.rs`).
 
 use crate::support::TestServer;
-use isows_test_support::{shared as bodies, shared_test_names};
+use isows_test_support::{shared as bodies, shared_stream_test_names, shared_test_names};
 
 fn base(server: &TestServer) -> String {
     format!("ws://{}", server.addr)
@@ -27,3 +27,4 @@ macro_rules! shared_tests {
 }
 
 shared_test_names!(shared_tests);
+shared_stream_test_names!(shared_tests);
