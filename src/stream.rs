@@ -6,9 +6,11 @@
 //! Natively, a reader that does not take messages makes the connection task stop reading from
 //! TCP once the queue holds `read_high_water_mark` bytes, so the server feels TCP's
 //! pushback; the writer's `poll_ready` waits while `bufferedAmount` is over
-//! `write_high_water_mark`. On wasm32 the browser's `WebSocket` is underneath: writes wait
-//! the same way (looking at `bufferedAmount` every 10 ms, the browser has no event for it),
-//! but reads cannot push back (the browser reads regardless).
+//! `write_high_water_mark`. On wasm32 the page's own `WebSocketStream` is used where it
+//! exists (its streams push back, its errors are the browser's); elsewhere, or with
+//! `over_websocket()`, the browser's `WebSocket` is underneath: writes wait the same way
+//! (looking at `bufferedAmount` every 10 ms, the browser has no event for it), but reads
+//! cannot push back (the browser reads regardless).
 //!
 //! Which error each future and stream gives follows Chromium (the catalog's "Errata for
 //! section 12"): a failure before open rejects `opened` with a `WebSocketError` without a
@@ -399,9 +401,11 @@ impl StreamState {
 /// Natively, a reader that does not take messages makes the connection task stop reading from
 /// TCP once the queue holds `read_high_water_mark` bytes, so the server feels TCP's
 /// pushback; the writer's `poll_ready` waits while `bufferedAmount` is over
-/// `write_high_water_mark`. On wasm32 the browser's `WebSocket` is underneath: writes wait
-/// the same way (looking at `bufferedAmount` every 10 ms, the browser has no event for it),
-/// but reads cannot push back (the browser reads regardless).
+/// `write_high_water_mark`. On wasm32 the page's own `WebSocketStream` is used where it
+/// exists (its streams push back, its errors are the browser's); elsewhere, or with
+/// [`over_websocket`](WebSocketStreamBuilder::over_websocket), the browser's `WebSocket` is
+/// underneath: writes wait the same way (looking at `bufferedAmount` every 10 ms, the
+/// browser has no event for it), but reads cannot push back (the browser reads regardless).
 ///
 /// Which error each future and stream gives follows Chromium (the catalog's "Errata for
 /// section 12"): a failure before open rejects `opened` with a `WebSocketError` without a

@@ -70,7 +70,10 @@ shared_stream_test_names!(over_websocket_tests);
 #[wasm_bindgen_test]
 fn the_page_has_websocket_stream() {
     let has = js_sys::Reflect::has(&js_sys::global(), &"WebSocketStream".into()).unwrap();
-    assert!(has, "this Chromium has no WebSocketStream: only the fallback was tested");
+    assert!(
+        has,
+        "this Chromium has no WebSocketStream: only the fallback was tested"
+    );
 }
 
 #[wasm_bindgen_test]
