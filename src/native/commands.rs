@@ -7,18 +7,23 @@ use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-#[cfg(not(isows_loom))]
+#[cfg(not(all(test, isows_loom)))]
 use futures_util::task::AtomicWaker;
-#[cfg(isows_loom)]
+#[cfg(all(test, isows_loom))]
 use loom::future::AtomicWaker;
 
 use crate::sync::{AtomicBool, AtomicU64, Mutex};
 
 fn register(waker: &AtomicWaker, cx: &Context<'_>) {
-    #[cfg(not(isows_loom))]
-    waker.register(cx.waker());
-    #[cfg(isows_loom)]
-    waker.register_by_ref(cx.waker());
+    register_waker(waker, cx.waker());
+}
+
+/// `AtomicWaker::register`, whose signature differs between futures and loom.
+pub(crate) fn register_waker(slot: &AtomicWaker, waker: &std::task::Waker) {
+    #[cfg(not(all(test, isows_loom)))]
+    slot.register(waker);
+    #[cfg(all(test, isows_loom))]
+    slot.register_by_ref(waker);
 }
 
 use crate::lock::lock;

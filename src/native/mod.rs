@@ -132,7 +132,7 @@ impl Backend for Connection {
 impl Connection {
     /// Wakes `waker` after the task's next flush (`bufferedAmount` fell).
     pub(crate) fn register_drained(&self, waker: &std::task::Waker) {
-        self.commands.drained.register(waker);
+        commands::register_waker(&self.commands.drained, waker);
     }
 
     /// A connection with no task behind it, for the loom model of the dispatcher.
