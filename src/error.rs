@@ -182,7 +182,10 @@ pub enum ErrorCause {
     Tls(Detail),
     /// The server answered the opening handshake with another status than 101 (npm `ws`'s
     /// `unexpected-response`): its status, headers and the start of its body. See
-    /// [`ErrorCause::status`].
+    /// [`ErrorCause::status`]. Native only: the browser does not tell (and leaving it out
+    /// keeps its drop code out of a `.wasm`).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
     UnexpectedResponse(Box<crate::HttpResponse>),
     /// The proxy could not be reached, refused the tunnel (an HTTP status such as 407 when it
     /// wants credentials), or failed SOCKS5 (its reply, or its authentication).
@@ -219,6 +222,7 @@ impl fmt::Display for ErrorCause {
             ErrorCause::Connect(m) => write!(f, "could not connect: {m}"),
             ErrorCause::BlockedPort(p) => write!(f, "port {p} is blocked"),
             ErrorCause::Tls(m) => write!(f, "TLS failed: {m}"),
+            #[cfg(not(target_arch = "wasm32"))]
             ErrorCause::UnexpectedResponse(r) => {
                 write!(f, "the server answered HTTP {} instead of 101", r.status())
             }
@@ -258,6 +262,7 @@ impl ErrorCause {
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ErrorCause::UnexpectedResponse(r) => Some(r.status()),
             _ => None,
         }

@@ -52,6 +52,7 @@ mod lock;
 mod message;
 mod options;
 mod redact;
+#[cfg(not(target_arch = "wasm32"))]
 mod response;
 mod stream;
 #[cfg(not(target_arch = "wasm32"))]
@@ -102,6 +103,8 @@ pub use options::{
     DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
 };
+#[cfg(not(target_arch = "wasm32"))]
+#[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
 pub use response::HttpResponse;
 pub use stream::{
     AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream,
