@@ -22,6 +22,8 @@ struct Queue {
     reader: Option<Waker>,
     /// The producer (the connection task), waiting for room.
     producer: Option<Waker>,
+    /// The socket is closed: nothing more will be pushed.
+    finished: bool,
 }
 
 pub(crate) struct Inbox {
@@ -77,8 +79,22 @@ impl Inbox {
         Poll::Pending
     }
 
-    /// Moves every queued message to `into` (the reader's copy); `Pending` with the reader's
-    /// waker kept when there is none.
+    /// The socket closed after its last message was pushed: wakes the reader, which then
+    /// reads what is left and ends.
+    pub(crate) fn finish(&self) {
+        let waker = {
+            let mut q = self.queue.lock();
+            q.finished = true;
+            q.reader.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Moves every queued message to `into` (the reader's copy). `Ready` when it moved some,
+    /// or when there are none and none will come (`into` stays empty); `Pending` with the
+    /// reader's waker kept otherwise.
     pub(crate) fn poll_take_all(
         &self,
         cx: &mut Context<'_>,
@@ -86,6 +102,9 @@ impl Inbox {
     ) -> Poll<()> {
         let mut q = self.queue.lock();
         if q.messages.is_empty() {
+            if q.finished {
+                return Poll::Ready(());
+            }
             q.reader = Some(cx.waker().clone());
             return Poll::Pending;
         }

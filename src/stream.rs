@@ -547,8 +547,10 @@ impl WebSocketStreamBuilder {
         #[cfg(target_arch = "wasm32")]
         {
             // The browser's socket cannot be paused: its messages are queued as they come.
-            let inbox = inbox.clone();
-            ws.add_event_listener(crate::kind::Message, move |e| inbox.push(e.data().clone()));
+            let push = inbox.clone();
+            ws.add_event_listener(crate::kind::Message, move |e| push.push(e.data().clone()));
+            let finish = inbox.clone();
+            ws.add_event_listener(crate::kind::Close, move |_| finish.finish());
         }
         let state = Arc::new(StreamState {
             ws,
@@ -847,19 +849,18 @@ impl futures_core::Stream for Reader {
         if *done {
             return Poll::Ready(None);
         }
+        if taken.is_empty() && state.inbox.poll_take_all(cx, taken).is_pending() {
+            return Poll::Pending;
+        }
+        // Messages received before the close are still read (catalog WSS-27).
         if let Some(data) = pop(state, taken) {
             return Poll::Ready(Some(Ok(data)));
         }
-        if state.inbox.poll_take_all(cx, taken).is_ready() {
-            return Poll::Ready(pop(state, taken).map(Ok));
-        }
+        // The inbox is finished: the socket closed. Its close event is settled at once or
+        // very soon after (the browser's close listeners run first).
         let Poll::Ready(close) = state.ws.shared().closed.poll(cx) else {
             return Poll::Pending;
         };
-        // Messages received before the close are still read (catalog WSS-27).
-        if state.inbox.poll_take_all(cx, taken).is_ready() {
-            return Poll::Ready(pop(state, taken).map(Ok));
-        }
         *done = true;
         Poll::Ready(state.closed_result(&close).err().map(Err))
     }
@@ -941,10 +942,10 @@ fn poll_room(
             return Poll::Ready(Ok(()));
         }
         if attempt == 0 {
-            // Registered, then looked at again: a flush in between is not missed.
+            // Registered, then looked at again: a flush in between is not missed. The end of
+            // the socket wakes it too (natively the task's last act; in the browser the wait
+            // looks again every 10 ms).
             state.ws.shared().connection.register_drained(cx.waker());
-            // A close also ends the wait.
-            let _ = state.ws.shared().closed.poll(cx);
         }
     }
     Poll::Pending

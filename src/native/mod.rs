@@ -176,7 +176,7 @@ pub(crate) fn connect(
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let guard = task::EndGuard::new(shared.clone(), queue.clone());
+    let guard = task::EndGuard::new(shared.clone(), queue.clone(), options.inbox.clone());
     // The place in the server's line is taken now, so handshakes go in creation order.
     let transport = match stream {
         Some(stream) => task::Transport::Given(stream),

@@ -64,27 +64,38 @@ pub(crate) type Commands = CommandQueue<Command, ErrorCause>;
 pub(crate) struct EndGuard {
     shared: Arc<SocketState>,
     commands: Arc<Commands>,
+    /// A `WebSocketStream`'s queue, finished after the close.
+    inbox: Option<Arc<Inbox>>,
     done: bool,
 }
 
 impl EndGuard {
-    pub(crate) fn new(shared: Arc<SocketState>, commands: Arc<Commands>) -> Self {
+    pub(crate) fn new(
+        shared: Arc<SocketState>,
+        commands: Arc<Commands>,
+        inbox: Option<Arc<Inbox>>,
+    ) -> Self {
         EndGuard {
             shared,
             commands,
+            inbox,
             done: false,
         }
     }
 
     fn fail(&mut self, cause: ErrorCause) {
-        self.done = true;
         self.shared.emit(Happening::Error(cause));
-        self.shared.emit(Happening::Close(CloseEvent::abnormal()));
+        self.close(CloseEvent::abnormal());
     }
 
     fn close(&mut self, event: CloseEvent) {
         self.done = true;
         self.shared.emit(Happening::Close(event));
+        // A stream's reader and writer waiting on this socket look again and see the end.
+        if let Some(inbox) = &self.inbox {
+            inbox.finish();
+        }
+        self.commands.drained.wake();
     }
 }
 
