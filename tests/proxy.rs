@@ -160,6 +160,10 @@ async fn proxy_variables_of_the_environment() {
     assert_eq!(server.logs().len(), 4);
 }
 
+// Ignored on purpose: not a test of its own but the child half of
+// `proxy_variables_of_the_environment`, which runs it in a child process with the proxy
+// variables set (so no test changes this process's environment). Run alone, it fails at once
+// with a message saying so.
 #[tokio::test]
 #[ignore = "run by proxy_variables_of_the_environment in a child process with the proxy variables set"]
 async fn environment_child() {

@@ -62,12 +62,7 @@ pub(crate) async fn connect(
                 (Box::new(dialed.tcp), dialed.slot)
             }
         };
-        let stream = if target.secure {
-            tls::wrap(stream, &target.host, options).await?
-        } else {
-            stream
-        };
-        upgrade_over(stream, target, options).await
+        secure_and_upgrade(stream, target, options).await
     };
     tokio::time::timeout(options.handshake_timeout, connect)
         .await
@@ -81,17 +76,26 @@ pub(crate) async fn connect_over(
     target: &Target,
     options: &Options,
 ) -> Result<(Stream, Handshake), ErrorCause> {
-    let upgrade = async {
-        let stream = if target.secure {
-            tls::wrap(stream, &target.host, options).await?
-        } else {
-            stream
-        };
-        upgrade_over(stream, target, options).await
+    tokio::time::timeout(
+        options.handshake_timeout,
+        secure_and_upgrade(stream, target, options),
+    )
+    .await
+    .map_err(|_| ErrorCause::Timeout)?
+}
+
+/// TLS for `wss://`, then the HTTP upgrade, over an open stream.
+async fn secure_and_upgrade(
+    stream: BoxIo,
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, Handshake), ErrorCause> {
+    let stream = if target.secure {
+        tls::wrap(stream, &target.host, options).await?
+    } else {
+        stream
     };
-    tokio::time::timeout(options.handshake_timeout, upgrade)
-        .await
-        .map_err(|_| ErrorCause::Timeout)?
+    upgrade_over(stream, target, options).await
 }
 
 /// The HTTP upgrade (RFC 6455 §4.1) over an open stream.
@@ -169,12 +173,15 @@ async fn read_body(stream: &mut BoxIo, start: &[u8], response: &HttpResponse) ->
     let mut raw = start.to_vec();
     let read_more = async {
         loop {
-            let body = if chunked {
-                dechunk(&raw)
-            } else {
-                (raw.clone(), false)
+            // The body so far (its length) and whether it has ended; no copy when not chunked.
+            let (have, ended) = match chunked {
+                true => {
+                    let (body, ended) = dechunk(&raw);
+                    (body.len(), ended)
+                }
+                false => (raw.len(), false),
             };
-            if body.1 || body.0.len() >= wanted || raw.len() > 4 * HttpResponse::MAX_BODY {
+            if ended || have >= wanted || raw.len() > 4 * HttpResponse::MAX_BODY {
                 return;
             }
             let mut chunk = [0u8; 1024];
