@@ -2,7 +2,8 @@
 //! by a counting allocator: a reader that reads one 1 MiB message per 10 ms out of 100 MB
 //! keeps the client's memory to a few MB and makes the server wait; a server that stops
 //! reading makes `send().await` wait with memory bounded; pings are still answered while the
-//! reader sleeps under its high-water mark. The tests of this binary run one at a time (they
+//! reader sleeps under its high-water mark; messages the reader holds do not make every later
+//! message cost allocations of its own. The tests of this binary run one at a time (they
 //! share the allocator's count).
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -20,11 +21,14 @@ struct Counting;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Allocations made, of any size.
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -208,4 +212,61 @@ async fn pings_are_answered_while_the_reader_sleeps_under_its_mark() {
         .unwrap();
     assert_eq!(pong, Bytes::from_static(b"p"));
     drop(opened);
+}
+
+/// Messages not yet read (in the stream's queue, or held by the reader) point into the read
+/// buffer they arrived in, so it cannot be reused. The next one must still be a buffer of the
+/// usual size: one allocation per few KiB received, not one or more per message (the degenerate
+/// case when tungstenite's buffer starts from an empty `Vec`: each later message got a buffer
+/// of its own exact size and a read of a few bytes).
+#[tokio::test(flavor = "current_thread")]
+async fn held_small_messages_do_not_cost_an_allocation_each() {
+    let _serial = SERIAL.lock().await;
+    const N: usize = 20_000;
+    // Every frame encoded before the count starts; the server's write allocates nothing.
+    let mut frames = Vec::with_capacity(N * 34);
+    for i in 0..N {
+        frames.extend(isows_test_support::frames::encode(
+            true,
+            0,
+            1,
+            format!("{i:032}").as_bytes(),
+        ));
+    }
+    let (go, ready) = tokio::sync::oneshot::channel::<()>();
+    let (url, server) = server(move |mut ws| async move {
+        use tokio::io::AsyncWriteExt;
+        ready.await.unwrap();
+        ws.get_mut().write_all(&frames).await.unwrap();
+        // Kept open until the client is done.
+        let _ = ws.next().await;
+    })
+    .await;
+    let ws = WebSocketStream::builder(WebSocket::builder(&url)).read_high_water_mark(8 * MIB);
+    let ws = ws.connect().unwrap();
+    let mut opened = ws.opened().await.unwrap();
+    let mut held = Vec::with_capacity(N);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    go.send(()).unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(20), async {
+        while held.len() < N {
+            held.push(opened.reader.next().await.unwrap().unwrap());
+        }
+    })
+    .await;
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(received.is_ok(), "only {} of {N} messages", held.len());
+    eprintln!("{allocations} allocations for {N} messages held by the reader");
+    assert_eq!(
+        held[N - 1].as_text(),
+        Some(format!("{:032}", N - 1).as_str())
+    );
+    // 20,000 × 34 B is ~170 buffers of 4 KiB; the degenerate case makes 2 or more per message.
+    assert!(
+        allocations < N / 10,
+        "{allocations} allocations for {N} messages held by the reader"
+    );
+    ws.close(CloseInfo::default()).unwrap();
+    drop(held);
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 }
