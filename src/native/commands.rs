@@ -1,7 +1,16 @@
 //! The queue from the handle to the connection task: `send()` pushes, the task takes the whole
 //! queue in one lock per batch. Cheaper per message than a general-purpose channel: while the
 //! task is running (for instance dispatching the message whose listener sends a reply) a push
-//! does not wake it, since the task looks at the queue again before it sleeps.
+//! does not wake it, since the task looks at the queue again before it sleeps; and of the
+//! pushes made while it sleeps only the first wakes it.
+//!
+//! The protocol, model-checked below: `active`, kept under the queue's lock, is true while the
+//! task runs or has been woken. A push that finds it false sets it and wakes the task; one that
+//! finds it true does not. The task clears it only in `poll_take`, after registering its waker,
+//! in the same locked step as its last look at the queue: either a push came first and the look
+//! takes its item, or the look came first and the push finds `active` false and wakes the
+//! registered waker. (Clearing it before registering loses a wake-up: a push whose wake found
+//! no waker would leave `active` set over the task's sleep.)
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -28,14 +37,19 @@ pub(crate) fn register_waker(slot: &AtomicWaker, waker: &std::task::Waker) {
 
 use crate::lock::lock;
 
+/// The queue and whether its consumer will look at it before it sleeps: one lock for both.
+struct Items<T> {
+    queue: VecDeque<T>,
+    /// The consumer is running, or was woken.
+    active: bool,
+}
+
 /// Items of type `T` in order, and one urgent item of type `U` that goes ahead of them.
 pub(crate) struct CommandQueue<T, U> {
-    items: Mutex<VecDeque<T>>,
+    items: Mutex<Items<T>>,
     /// True while `items` may be non-empty (a lock-free check for the common empty case).
     has_items: AtomicBool,
     waker: AtomicWaker,
-    /// The consumer is running and will check the queue before it sleeps.
-    active: AtomicBool,
     /// The receiving side is gone: pushes are dropped.
     stopped: AtomicBool,
     /// An item that goes ahead of everything queued (the first one pushed wins).
@@ -54,10 +68,12 @@ pub(crate) struct CommandQueue<T, U> {
 impl<T, U> CommandQueue<T, U> {
     pub(crate) fn new() -> Self {
         CommandQueue {
-            items: Mutex::new(VecDeque::new()),
+            items: Mutex::new(Items {
+                queue: VecDeque::new(),
+                active: false,
+            }),
             has_items: AtomicBool::new(false),
             waker: AtomicWaker::new(),
-            active: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             urgent: Mutex::new(None),
             has_urgent: AtomicBool::new(false),
@@ -120,15 +136,18 @@ impl<T, U> CommandQueue<T, U> {
         if self.stopped.load(Ordering::Acquire) {
             return;
         }
-        {
+        let wake = {
             let mut items = lock(&self.items);
-            items.push_back(item);
+            items.queue.push_back(item);
             // Already true for every push after the first of a batch: skip the costly store.
             if !self.has_items.load(Ordering::Relaxed) {
                 self.has_items.store(true, Ordering::SeqCst);
             }
-        }
-        if !self.active.load(Ordering::SeqCst) {
+            // Only the first push while the consumer sleeps wakes it: later ones skip the
+            // wake-up's atomic read-modify-writes.
+            !std::mem::replace(&mut items.active, true)
+        };
+        if wake {
             self.waker.wake();
         }
     }
@@ -136,39 +155,46 @@ impl<T, U> CommandQueue<T, U> {
     /// The receiver is gone: drop what is queued and whatever comes later.
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
-        let items = std::mem::take(&mut *lock(&self.items));
+        let items = std::mem::take(&mut lock(&self.items).queue);
         drop(items);
     }
 
-    /// The consumer starts (`true`) or is about to stop (`false`) running.
-    pub(crate) fn set_active(&self, active: bool) {
-        self.active.store(active, Ordering::SeqCst);
+    /// The consumer starts running: pushes need not wake it until its next `poll_take`.
+    pub(crate) fn set_active(&self) {
+        lock(&self.items).active = true;
     }
 
     /// Moves every queued item to the end of `out`, without registering for wake-ups.
     pub(crate) fn try_take(&self, out: &mut VecDeque<T>) -> bool {
-        if !self.has_items.load(Ordering::SeqCst) {
-            return false;
-        }
+        self.has_items.load(Ordering::SeqCst) && self.take_locked(out, true)
+    }
+
+    /// Takes the queue under the lock, and sets `active` (`false`: the consumer goes idle).
+    fn take_locked(&self, out: &mut VecDeque<T>, active: bool) -> bool {
         let mut items = lock(&self.items);
+        items.active = active;
         self.has_items.store(false, Ordering::SeqCst);
-        if items.is_empty() {
+        if items.queue.is_empty() {
             return false;
         }
         if out.is_empty() {
-            std::mem::swap(&mut *items, out);
+            std::mem::swap(&mut items.queue, out);
         } else {
-            out.extend(items.drain(..));
+            out.extend(items.queue.drain(..));
         }
         true
     }
 
-    /// Like `try_take`, but registers for a wake-up when there is nothing. `Ready` when items
-    /// were taken, or when an urgent item or the flag waits (the consumer looks at them at
-    /// the start of its next poll).
+    /// Like `try_take`, but registers for a wake-up when there is nothing, and marks the
+    /// consumer idle (in that order: see the module's comment). `Ready` when items were taken,
+    /// or when an urgent item or the flag waits (the consumer looks at them at the start of
+    /// its next poll).
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>, out: &mut VecDeque<T>) -> Poll<()> {
         register(&self.waker, cx);
-        if self.try_take(out) || self.urgent_pending() || self.flagged.load(Ordering::SeqCst) {
+        if self.take_locked(out, false)
+            || self.urgent_pending()
+            || self.flagged.load(Ordering::SeqCst)
+        {
             return Poll::Ready(());
         }
         Poll::Pending
@@ -247,10 +273,9 @@ mod loom_model {
                 if urgent.is_none() {
                     urgent = q.take_urgent();
                 }
-                q.set_active(true);
+                q.set_active();
                 q.try_take(&mut pending);
                 received.extend(pending.drain(..));
-                q.set_active(false);
                 flagged |= q.take_flag();
                 if received.len() == 3 && urgent.is_some() && flagged {
                     return Poll::Ready(());

@@ -267,7 +267,7 @@ impl Session<'_> {
             return Poll::Ready(End::Abort(cause));
         }
         self.ws.get_mut().set_waker(cx.waker());
-        self.commands.set_active(true);
+        self.commands.set_active();
         if self.commands.take_flag() && self.timer.is_none() {
             // close() was called: the close timeout runs from now, even while data queued
             // ahead of the Close frame cannot be written.
@@ -286,7 +286,6 @@ impl Session<'_> {
             // A burst is over: an idle socket keeps no large buffer.
             self.pending = VecDeque::new();
         }
-        self.commands.set_active(false);
         if result.is_pending() && !self.pending.is_empty() {
             cx.waker().wake_by_ref();
         }
