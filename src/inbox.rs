@@ -6,7 +6,9 @@
 //!
 //! The reader takes the whole queue in one lock and then pops from its own copy (one lock per
 //! burst, not per message); the bytes count down as messages are popped, so the mark bounds
-//! everything received and not yet read.
+//! everything received and not yet read. Natively the connection task likewise hands over
+//! what it read in one poll together ([`Staged`]: one lock and one count update per poll),
+//! and counts what it holds back against the mark.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +26,22 @@ struct Queue {
     producer: Option<Waker>,
     /// The socket is closed: nothing more will be pushed.
     finished: bool,
+}
+
+/// Messages the connection task has read in its current poll and not yet handed over.
+#[derive(Default)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) struct Staged {
+    messages: VecDeque<MessageData>,
+    bytes: usize,
+}
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+impl Staged {
+    pub(crate) fn push(&mut self, data: MessageData) {
+        self.bytes += len(&data);
+        self.messages.push_back(data);
+    }
 }
 
 pub(crate) struct Inbox {
@@ -50,6 +68,7 @@ impl Inbox {
     }
 
     /// Adds a message and wakes the reader.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn push(&self, data: MessageData) {
         self.bytes.fetch_add(len(&data), Ordering::AcqRel);
         let waker = {
@@ -62,10 +81,38 @@ impl Inbox {
         }
     }
 
-    /// `Ready` while the bytes not yet read are under the high-water mark; else keeps the
-    /// producer's waker for when the reader makes room.
+    /// Hands over the staged messages (in order, after those already queued) and wakes the
+    /// reader.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn push_staged(&self, staged: &mut Staged) {
+        if staged.messages.is_empty() {
+            return;
+        }
+        self.bytes
+            .fetch_add(std::mem::take(&mut staged.bytes), Ordering::AcqRel);
+        let waker = {
+            let mut q = self.queue.lock();
+            if q.messages.is_empty() {
+                std::mem::swap(&mut q.messages, &mut staged.messages);
+            } else {
+                q.messages.append(&mut staged.messages);
+            }
+            q.reader.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// `Ready` while the bytes not yet read, with those staged, are under the high-water mark;
+    /// else hands the staged ones over and keeps the producer's waker for when the reader
+    /// makes room.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>, staged: &mut Staged) -> Poll<()> {
+        if self.bytes.load(Ordering::Acquire) + staged.bytes < self.high_water {
+            return Poll::Ready(());
+        }
+        self.push_staged(staged);
         if self.bytes.load(Ordering::Acquire) < self.high_water {
             return Poll::Ready(());
         }

@@ -32,7 +32,7 @@ use super::BurstCache;
 use crate::dispatch::{Happening, SocketState};
 use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
-use crate::inbox::Inbox;
+use crate::inbox::{Inbox, Staged};
 use crate::message::Message;
 use crate::options::Options;
 
@@ -169,6 +169,7 @@ pub(crate) async fn run(
         burst: false,
         cache: BurstCache::default(),
         inbox: options.inbox.clone(),
+        staged: Staged::default(),
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -245,6 +246,8 @@ struct Session<'a> {
     /// A `WebSocketStream`'s queue: messages go there instead of to listeners, and reading
     /// from TCP pauses while it is at its high-water mark.
     inbox: Option<Arc<Inbox>>,
+    /// Messages read for the inbox in this poll, handed over at its end.
+    staged: Staged,
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
@@ -278,6 +281,10 @@ impl Session<'_> {
         let burst = shared.begin_burst().then(|| EndBurst(shared));
         self.burst = burst.is_some();
         let result = self.work(cx);
+        if let Some(inbox) = &self.inbox {
+            // What this poll read, in one go, before any end of the socket is reported.
+            inbox.push_staged(&mut self.staged);
+        }
         self.burst = false;
         drop(burst);
         self.cache.end();
@@ -312,7 +319,7 @@ impl Session<'_> {
             // Backpressure: a stream's reader that has not taken enough pauses reading; it
             // wakes this task when it makes room.
             if let Some(inbox) = &self.inbox {
-                if inbox.poll_room(cx).is_pending() {
+                if inbox.poll_room(cx, &mut self.staged).is_pending() {
                     more = commands_left;
                     break;
                 }
@@ -510,11 +517,11 @@ impl Session<'_> {
     }
 
     fn emit_message(&mut self, data: MessageData) {
-        if let Some(inbox) = &self.inbox {
+        if self.inbox.is_some() {
             // A message that arrives after a Close was sent or received is dropped (as
             // Chromium does: catalog WSS-27).
             if !self.closing() {
-                inbox.push(data);
+                self.staged.push(data);
             }
             return;
         }
