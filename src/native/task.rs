@@ -168,8 +168,12 @@ pub(crate) async fn run(
         blocked: false,
         burst: false,
         cache: BurstCache::default(),
-        inbox: options.inbox.clone(),
-        staged: Staged::default(),
+        to_reader: options.inbox.clone().map(|inbox| {
+            Box::new(ToReader {
+                inbox,
+                staged: Staged::default(),
+            })
+        }),
     };
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
@@ -245,7 +249,12 @@ struct Session<'a> {
     cache: BurstCache,
     /// A `WebSocketStream`'s queue: messages go there instead of to listeners, and reading
     /// from TCP pauses while it is at its high-water mark.
-    inbox: Option<Arc<Inbox>>,
+    to_reader: Option<Box<ToReader>>,
+}
+
+/// A `WebSocketStream`'s side of the task (boxed: a `WebSocket`'s task stays small).
+struct ToReader {
+    inbox: Arc<Inbox>,
     /// Messages read for the inbox in this poll, handed over at its end.
     staged: Staged,
 }
@@ -281,9 +290,9 @@ impl Session<'_> {
         let burst = shared.begin_burst().then(|| EndBurst(shared));
         self.burst = burst.is_some();
         let result = self.work(cx);
-        if let Some(inbox) = &self.inbox {
+        if let Some(r) = &mut self.to_reader {
             // What this poll read, in one go, before any end of the socket is reported.
-            inbox.push_staged(&mut self.staged);
+            r.inbox.push_staged(&mut r.staged);
         }
         self.burst = false;
         drop(burst);
@@ -318,8 +327,8 @@ impl Session<'_> {
             };
             // Backpressure: a stream's reader that has not taken enough pauses reading; it
             // wakes this task when it makes room.
-            if let Some(inbox) = &self.inbox {
-                if inbox.poll_room(cx, &mut self.staged).is_pending() {
+            if let Some(r) = &mut self.to_reader {
+                if r.inbox.poll_room(cx, &mut r.staged).is_pending() {
                     more = commands_left;
                     break;
                 }
@@ -517,11 +526,12 @@ impl Session<'_> {
     }
 
     fn emit_message(&mut self, data: MessageData) {
-        if self.inbox.is_some() {
+        let closing = self.closing();
+        if let Some(r) = &mut self.to_reader {
             // A message that arrives after a Close was sent or received is dropped (as
             // Chromium does: catalog WSS-27).
-            if !self.closing() {
-                self.staged.push(data);
+            if !closing {
+                r.staged.push(data);
             }
             return;
         }
