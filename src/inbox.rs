@@ -30,13 +30,13 @@ struct Queue {
 
 /// Messages the connection task has read in its current poll and not yet handed over.
 #[derive(Default)]
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) struct Staged {
     messages: VecDeque<MessageData>,
     bytes: usize,
 }
 
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+#[cfg(not(target_arch = "wasm32"))]
 impl Staged {
     pub(crate) fn push(&mut self, data: MessageData) {
         self.bytes += len(&data);
@@ -67,8 +67,9 @@ impl Inbox {
         }
     }
 
-    /// Adds a message and wakes the reader.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    /// Adds a message and wakes the reader (the browser's socket, message by message; natively
+    /// the task hands over a poll's messages with [`Inbox::push_staged`]).
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn push(&self, data: MessageData) {
         self.bytes.fetch_add(len(&data), Ordering::AcqRel);
         let waker = {
@@ -83,7 +84,7 @@ impl Inbox {
 
     /// Hands over the staged messages (in order, after those already queued) and wakes the
     /// reader.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn push_staged(&self, staged: &mut Staged) {
         if staged.messages.is_empty() {
             return;
@@ -107,7 +108,7 @@ impl Inbox {
     /// `Ready` while the bytes not yet read, with those staged, are under the high-water mark;
     /// else hands the staged ones over and keeps the producer's waker for when the reader
     /// makes room.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn poll_room(&self, cx: &mut Context<'_>, staged: &mut Staged) -> Poll<()> {
         if self.bytes.load(Ordering::Acquire) + staged.bytes < self.high_water {
             return Poll::Ready(());
