@@ -100,7 +100,9 @@ mod native {
             }
         };
         let mut results = Results::default();
-        // `--client raw|isows` runs one client only (for profiling).
+        // `--client raw|isows` runs one client only (for profiling); in W2, `--client
+        // listeners` runs isows through listeners only and `--client stream` through
+        // `WebSocketStream` only (scripts/bench_counts.sh counts each alone).
         let client = args
             .iter()
             .position(|a| a == "--client")
@@ -118,7 +120,7 @@ mod native {
             };
             let order: Vec<bool> = order
                 .into_iter()
-                .filter(|&isows| client.as_deref().is_none_or(|c| (c == "isows") == isows))
+                .filter(|&isows| client.as_deref().is_none_or(|c| (c != "raw") == isows))
                 .collect();
             let who = |isows: bool| if isows { "isows" } else { "raw" };
             let runtime = || {
@@ -142,6 +144,16 @@ mod native {
             if wants("W2") {
                 for &isows in &order {
                     let rt = runtime();
+                    if client.as_deref() == Some("stream") {
+                        let rate = rt.block_on(w2_stream(&url, sizes));
+                        results.push(who(isows), W2_STREAM, rate);
+                        continue;
+                    }
+                    if client.as_deref() == Some("listeners") {
+                        let (rate, _) = rt.block_on(w2_isows(&url, sizes));
+                        results.push(who(isows), "W2 msgs/s", rate);
+                        continue;
+                    }
                     let (rate, cpu_us) = if isows {
                         rt.block_on(w2_isows(&url, sizes))
                     } else {

@@ -47,7 +47,11 @@ struct Items<T> {
 /// Items of type `T` in order, and one urgent item of type `U` that goes ahead of them.
 pub(crate) struct CommandQueue<T, U> {
     items: Mutex<Items<T>>,
-    /// True while `items` may be non-empty (a lock-free check for the common empty case).
+    /// True while `items` may be non-empty: a lock-free hint for `try_take`'s common empty
+    /// case. Written only under the lock; a stale read is harmless (a missed item is taken by
+    /// the next take, and `poll_take`, the last look before sleeping, always locks), so
+    /// neither side needs a full fence (a `SeqCst` store is an `xchg` on x86: two per
+    /// message when a listener replies to each message).
     has_items: AtomicBool,
     waker: AtomicWaker,
     /// The receiving side is gone: pushes are dropped.
@@ -141,7 +145,7 @@ impl<T, U> CommandQueue<T, U> {
             items.queue.push_back(item);
             // Already true for every push after the first of a batch: skip the costly store.
             if !self.has_items.load(Ordering::Relaxed) {
-                self.has_items.store(true, Ordering::SeqCst);
+                self.has_items.store(true, Ordering::Release);
             }
             // Only the first push while the consumer sleeps wakes it: later ones skip the
             // wake-up's atomic read-modify-writes.
@@ -166,14 +170,14 @@ impl<T, U> CommandQueue<T, U> {
 
     /// Moves every queued item to the end of `out`, without registering for wake-ups.
     pub(crate) fn try_take(&self, out: &mut VecDeque<T>) -> bool {
-        self.has_items.load(Ordering::SeqCst) && self.take_locked(out, true)
+        self.has_items.load(Ordering::Acquire) && self.take_locked(out, true)
     }
 
     /// Takes the queue under the lock, and sets `active` (`false`: the consumer goes idle).
     fn take_locked(&self, out: &mut VecDeque<T>, active: bool) -> bool {
         let mut items = lock(&self.items);
         items.active = active;
-        self.has_items.store(false, Ordering::SeqCst);
+        self.has_items.store(false, Ordering::Release);
         if items.queue.is_empty() {
             return false;
         }
