@@ -45,6 +45,14 @@ mod native {
         runs: usize,
     }
 
+    /// What W2 and W3 measure: raw tokio-tungstenite, or isows through one of its APIs.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Api {
+        Raw,
+        Listeners,
+        Stream,
+    }
+
     const FULL: Sizes = Sizes {
         w1_round_trips: 20_000,
         w1_warmup: 2_000,
@@ -100,9 +108,9 @@ mod native {
             }
         };
         let mut results = Results::default();
-        // `--client raw|isows` runs one client only (for profiling); in W2, `--client
-        // listeners` runs isows through listeners only and `--client stream` through
-        // `WebSocketStream` only (scripts/bench_counts.sh counts each alone).
+        // `--client raw|isows` runs one client only (for profiling); `--client listeners` and
+        // `--client stream` run isows only, and in W2 and W3 one of its APIs only
+        // (scripts/bench_counts.sh counts each alone).
         let client = args
             .iter()
             .position(|a| a == "--client")
@@ -141,57 +149,70 @@ mod native {
                     results.push(who(isows), "W1 p99 µs", p99);
                 }
             }
+            // W2 and W3 measure isows' two APIs with raw between them (listeners, raw, stream;
+            // the other way round in odd runs), so each isows figure is measured next to the
+            // raw figure it is divided by. `--client listeners|stream` measures one API only.
+            let apis = if run % 2 == 0 {
+                [Api::Listeners, Api::Raw, Api::Stream]
+            } else {
+                [Api::Stream, Api::Raw, Api::Listeners]
+            };
+            let apis: Vec<Api> = apis
+                .into_iter()
+                .filter(|api| match client.as_deref() {
+                    None => true,
+                    Some("raw") => *api == Api::Raw,
+                    Some("isows") => *api != Api::Raw,
+                    Some("listeners") => *api == Api::Listeners,
+                    Some("stream") => *api == Api::Stream,
+                    Some(other) => panic!("--client {other}: raw, isows, listeners or stream"),
+                })
+                .collect();
             if wants("W2") {
-                for &isows in &order {
+                for api in &apis {
                     let rt = runtime();
-                    if client.as_deref() == Some("stream") {
-                        let rate = rt.block_on(w2_stream(&url, sizes));
-                        results.push(who(isows), W2_STREAM, rate);
-                        continue;
+                    match api {
+                        Api::Raw => {
+                            let (rate, cpu_us) = rt.block_on(w2_raw(&url, sizes));
+                            results.push("raw", "W2 msgs/s", rate);
+                            results.push("raw", "W2 client CPU µs/msg", cpu_us);
+                            // Raw is tokio-tungstenite's Stream/Sink already, so its figure of
+                            // this run is the reference for both APIs.
+                            results.push("raw", W2_STREAM, rate);
+                        }
+                        Api::Listeners => {
+                            let (rate, cpu_us) = rt.block_on(w2_isows(&url, sizes));
+                            results.push("isows", "W2 msgs/s", rate);
+                            results.push("isows", "W2 client CPU µs/msg", cpu_us);
+                        }
+                        Api::Stream => {
+                            results.push("isows", W2_STREAM, rt.block_on(w2_stream(&url, sizes)));
+                        }
                     }
-                    if client.as_deref() == Some("listeners") {
-                        let (rate, _) = rt.block_on(w2_isows(&url, sizes));
-                        results.push(who(isows), "W2 msgs/s", rate);
-                        continue;
-                    }
-                    let (rate, cpu_us) = if isows {
-                        rt.block_on(w2_isows(&url, sizes))
-                    } else {
-                        rt.block_on(w2_raw(&url, sizes))
-                    };
-                    results.push(who(isows), "W2 msgs/s", rate);
-                    results.push(who(isows), "W2 client CPU µs/msg", cpu_us);
-                    // Through Stream/Sink: raw is tokio-tungstenite's Stream/Sink already,
-                    // so its figure of this run is the reference.
-                    let stream_rate = if isows {
-                        rt.block_on(w2_stream(&url, sizes))
-                    } else {
-                        rate
-                    };
-                    results.push(who(isows), W2_STREAM, stream_rate);
                 }
             }
-            for (label, size) in [("W3 64 KiB MB/s", 64 << 10), ("W3 1 MiB MB/s", 1 << 20)] {
+            for (label, stream_label, size) in [
+                ("W3 64 KiB MB/s", W3_STREAM_64K, 64 << 10),
+                ("W3 1 MiB MB/s", W3_STREAM_1M, 1 << 20),
+            ] {
                 if wants(label) {
-                    for &isows in &order {
+                    for api in &apis {
                         let rt = runtime();
-                        let mbs = if isows {
-                            rt.block_on(w3_isows(&url, sizes, size))
-                        } else {
-                            rt.block_on(w3_raw(&url, sizes, size))
-                        };
-                        results.push(who(isows), label, mbs);
-                        let stream_mbs = if isows {
-                            rt.block_on(w3_stream(&url, sizes, size))
-                        } else {
-                            mbs
-                        };
-                        let stream_label = if size == 64 << 10 {
-                            W3_STREAM_64K
-                        } else {
-                            W3_STREAM_1M
-                        };
-                        results.push(who(isows), stream_label, stream_mbs);
+                        match api {
+                            Api::Raw => {
+                                let mbs = rt.block_on(w3_raw(&url, sizes, size));
+                                results.push("raw", label, mbs);
+                                results.push("raw", stream_label, mbs);
+                            }
+                            Api::Listeners => {
+                                let mbs = rt.block_on(w3_isows(&url, sizes, size));
+                                results.push("isows", label, mbs);
+                            }
+                            Api::Stream => {
+                                let mbs = rt.block_on(w3_stream(&url, sizes, size));
+                                results.push("isows", stream_label, mbs);
+                            }
+                        }
                     }
                 }
             }
