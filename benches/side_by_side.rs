@@ -53,6 +53,27 @@ mod native {
         Stream,
     }
 
+    /// Whether `--client` selects `api` (none given: all).
+    fn selected(client: Option<&str>, api: Api) -> bool {
+        match client {
+            None => true,
+            Some("raw") => api == Api::Raw,
+            Some("isows") => api != Api::Raw,
+            Some("listeners") => api == Api::Listeners,
+            Some("stream") => api == Api::Stream,
+            Some(other) => panic!("--client {other}: raw, isows, listeners or stream"),
+        }
+    }
+
+    /// One W3 measurement (MB/s) of `api`.
+    async fn w3(api: Api, url: &str, s: Sizes, size: usize) -> f64 {
+        match api {
+            Api::Raw => w3_raw(url, s, size).await,
+            Api::Listeners => w3_isows(url, s, size).await,
+            Api::Stream => w3_stream(url, s, size).await,
+        }
+    }
+
     const FULL: Sizes = Sizes {
         w1_round_trips: 20_000,
         w1_warmup: 2_000,
@@ -120,6 +141,7 @@ mod native {
         // mmap threshold once a large buffer has been freed; until then each 1 MiB buffer is
         // mapped and faulted in anew): one short unmeasured pass of every W3 client makes
         // `--only W3` measure what a full run, with W1 and W2 before it, measures.
+        // Only the selected clients warm up, so a profile of one side shows that side alone.
         if (wants("W3 64 KiB MB/s") || wants("W3 1 MiB MB/s")) && !quick {
             let warm = Sizes {
                 w3_total_bytes: 0,
@@ -130,9 +152,11 @@ mod native {
                 .build()
                 .unwrap();
             for size in [64 << 10, 1 << 20] {
-                rt.block_on(w3_raw(&url, warm, size));
-                rt.block_on(w3_isows(&url, warm, size));
-                rt.block_on(w3_stream(&url, warm, size));
+                for api in [Api::Raw, Api::Listeners, Api::Stream] {
+                    if selected(client.as_deref(), api) {
+                        rt.block_on(w3(api, &url, warm, size));
+                    }
+                }
             }
         }
         for run in 0..sizes.runs {
@@ -178,14 +202,7 @@ mod native {
             };
             let apis: Vec<Api> = apis
                 .into_iter()
-                .filter(|api| match client.as_deref() {
-                    None => true,
-                    Some("raw") => *api == Api::Raw,
-                    Some("isows") => *api != Api::Raw,
-                    Some("listeners") => *api == Api::Listeners,
-                    Some("stream") => *api == Api::Stream,
-                    Some(other) => panic!("--client {other}: raw, isows, listeners or stream"),
-                })
+                .filter(|&api| selected(client.as_deref(), api))
                 .collect();
             if wants("W2") {
                 for api in &apis {
@@ -217,20 +234,14 @@ mod native {
                 if wants(label) {
                     for api in &apis {
                         let rt = runtime();
+                        let mbs = rt.block_on(w3(*api, &url, sizes, size));
                         match api {
                             Api::Raw => {
-                                let mbs = rt.block_on(w3_raw(&url, sizes, size));
                                 results.push("raw", label, mbs);
                                 results.push("raw", stream_label, mbs);
                             }
-                            Api::Listeners => {
-                                let mbs = rt.block_on(w3_isows(&url, sizes, size));
-                                results.push("isows", label, mbs);
-                            }
-                            Api::Stream => {
-                                let mbs = rt.block_on(w3_stream(&url, sizes, size));
-                                results.push("isows", stream_label, mbs);
-                            }
+                            Api::Listeners => results.push("isows", label, mbs),
+                            Api::Stream => results.push("isows", stream_label, mbs),
                         }
                     }
                 }

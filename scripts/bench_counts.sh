@@ -5,7 +5,7 @@
 # shows here first; a change must still pay in `cargo bench --bench side_by_side` to count.
 # Cachegrind simulates one cache level pair, so the miss counts show trends, not cycles.
 #
-#   scripts/bench_counts.sh            # raw, isows listeners, isows WebSocketStream (~3 min)
+#   scripts/bench_counts.sh            # raw, isows listeners, isows WebSocketStream (~1 min)
 #   scripts/bench_counts.sh stream     # one client only: raw | listeners | stream
 set -euo pipefail
 cd "$(dirname "$0")/.."
