@@ -15,9 +15,12 @@
 //!    the same lock (so the close cannot drop that listener first), and the held events go
 //!    ahead of everything queued.
 //! 4. **Bursts.** The native connection task may keep the turn for a whole poll
-//!    (`begin_burst`/`end_burst`), so each message costs one lock; it ends a burst only if
-//!    `begin_burst` gave it the turn. What others append meanwhile is delivered before its
-//!    next message and when the burst ends.
+//!    (`begin_burst_or_wait`/`end_burst`), so each message costs one lock; it ends a burst only if
+//!    `begin_burst_or_wait` gave it the turn. What others append meanwhile is delivered before its
+//!    next message and when the burst ends. While another thread has the turn (a late
+//!    listener's registration delivering held events), the task reads nothing: it leaves its
+//!    waker, and the thread that gives the turn back wakes it, so a slow listener on any
+//!    thread pushes back on TCP alike.
 //! 5. **End.** After the `close` event the listeners are dropped (outside the lock), once
 //!    the queue is empty; a later registration still gets what was held.
 //! 6. No lock is held while user code runs (`crate::lock`).
@@ -48,12 +51,22 @@ use crate::websocket::ReadyState;
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
 /// How many messages are held for a `message` listener that has not been registered yet.
-/// Later ones are dropped with a warning.
+/// Later ones are dropped with a warning, as are those past [`HELD_MESSAGE_BYTES`].
 ///
 /// ```
 /// assert_eq!(isows::HELD_MESSAGE_LIMIT, 1024);
 /// ```
 pub const HELD_MESSAGE_LIMIT: usize = 1024;
+
+/// How many bytes of messages are held for a `message` listener that has not been registered
+/// yet (each message counts its payload plus 64 bytes); a message past it is dropped with a
+/// warning (the first one is always held, however large). With [`HELD_MESSAGE_LIMIT`] this bounds what a socket nobody listens to holds,
+/// whatever the size of its messages.
+///
+/// ```
+/// assert_eq!(isows::HELD_MESSAGE_BYTES, 16 << 20);
+/// ```
+pub const HELD_MESSAGE_BYTES: usize = 16 << 20;
 
 /// What a backend reports.
 #[derive(Debug)]
@@ -92,8 +105,13 @@ struct EventQueue {
     ever_listened: [bool; 4],
     /// Per type, `Deliver` items (one deque type for everything: less code in a `.wasm`).
     held: [Deque<Item>; 4],
+    /// What the held messages cost (`inbox::cost`).
+    held_bytes: usize,
     /// Under the same lock as the queue: one lock per event finds both.
     registry: Registry,
+    /// The native connection task, waiting for the turn another thread has.
+    #[cfg(not(target_arch = "wasm32"))]
+    turn_waiter: Option<std::task::Waker>,
 }
 
 /// The state of one socket that outlives any one handle.
@@ -207,13 +225,22 @@ impl SocketState {
         drop(removed);
     }
 
-    /// Starts a burst of the native connection task: it keeps the queue's turn until `end_burst`,
-    /// so each message it reports with `emit_message_in_burst` takes the lock once, not twice. False
-    /// if another thread is running the queue (then report with `emit`).
+    /// Starts a burst of the native connection task: it keeps the queue's turn until
+    /// `end_burst`, so each message it reports with `emit_message_in_burst` takes the lock
+    /// once, not twice. False if another thread is running the queue (then report with `emit`);
+    /// `waker` is then woken when that thread gives the turn back (kept in the same lock, so
+    /// that release is not missed).
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn begin_burst(&self) -> bool {
+    pub(crate) fn begin_burst_or_wait(&self, waker: &std::task::Waker) -> bool {
         let mut q = self.queue.lock();
-        !std::mem::replace(&mut q.running, true)
+        if !std::mem::replace(&mut q.running, true) {
+            return true;
+        }
+        match &mut q.turn_waiter {
+            Some(w) => w.clone_from(waker),
+            None => q.turn_waiter = Some(waker.clone()),
+        }
+        false
     }
 
     /// A message during a burst (`emit` of `Happening::Message`, same rules). What others
@@ -303,8 +330,14 @@ impl SocketState {
                     // Once the socket is closed, drop the listeners (and the handles they
                     // hold) outside the lock.
                     let lists = q.finished.then(|| q.registry.take_all());
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let waiter = q.turn_waiter.take();
                     drop(q);
                     drop(lists);
+                    #[cfg(not(target_arch = "wasm32"))]
+                    if let Some(w) = waiter {
+                        w.wake();
+                    }
                     return;
                 };
                 match self.next_delivery(&mut q, item) {
@@ -344,6 +377,9 @@ impl SocketState {
             Item::Deliver(event) => event,
             Item::Release(ty) => {
                 // The held events go ahead of everything queued.
+                if ty == EventType::Message {
+                    q.held_bytes = 0;
+                }
                 let mut held = std::mem::take(&mut q.held[ty.index()]);
                 held.append(&mut q.items);
                 q.items = held;
@@ -423,15 +459,23 @@ impl SocketState {
 
 fn hold(q: &mut EventQueue, event: AnyEvent) {
     let ty = event.event_type();
-    let held = &mut q.held[ty.index()];
-    if ty == EventType::Message && held.len() >= HELD_MESSAGE_LIMIT {
-        #[cfg(not(target_arch = "wasm32"))]
-        tracing::warn!(
-            "no message listener yet and {HELD_MESSAGE_LIMIT} messages held: dropping a message"
-        );
-        return;
+    if let AnyEvent::Message(m) = &event {
+        let cost = crate::inbox::cost(&m.data);
+        let held = q.held[ty.index()].len();
+        // The first one is held whatever its size (it is bounded by `max_message_size`).
+        if held >= HELD_MESSAGE_LIMIT
+            || (held > 0 && q.held_bytes.saturating_add(cost) > HELD_MESSAGE_BYTES)
+        {
+            #[cfg(not(target_arch = "wasm32"))]
+            tracing::warn!(
+                "no message listener yet and {HELD_MESSAGE_LIMIT} messages or \
+                 {HELD_MESSAGE_BYTES} bytes held: dropping a message"
+            );
+            return;
+        }
+        q.held_bytes += cost;
     }
-    held.push_back(Item::Deliver(event));
+    q.held[ty.index()].push_back(Item::Deliver(event));
 }
 
 /// Model checks (`scripts/loom.sh`): every interleaving of the connection task (open, a
@@ -479,7 +523,7 @@ mod loom_model {
         // One poll of the connection task: a message and the server's Close in a burst, if
         // the turn is free (the guard is only made when it was taken).
         let mut cache = BurstCache::default();
-        if shared.begin_burst() {
+        if shared.begin_burst_or_wait(std::task::Waker::noop()) {
             shared.emit_message_in_burst(MessageData::Text("m".into()), &mut cache);
             shared.emit(Happening::Closing);
             cache.end();
@@ -489,6 +533,42 @@ mod loom_model {
             shared.emit(Happening::Closing);
         }
         shared.emit(Happening::Close(CloseEvent::abnormal()));
+    }
+
+    /// A late listener's thread delivers the held message (it has the turn); the connection
+    /// task, finding the turn taken, waits for it and is woken when it is given back.
+    #[test]
+    fn loom_the_task_waiting_for_the_turn_is_woken() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let shared = SocketState::new(
+                "ws://h/".into(),
+                "http://h".into(),
+                crate::platform::Connection::for_model(),
+            );
+            let probe = Arc::new(Probe::default());
+            shared.emit(Happening::Open {
+                protocol: String::new(),
+                extensions: String::new(),
+            });
+            shared.emit(Happening::Message(MessageData::Text("held".into())));
+            let late = {
+                let (shared, probe) = (shared.clone(), probe.clone());
+                loom::thread::spawn(move || {
+                    register(&shared, EventType::Message, probe.listener("message"))
+                })
+            };
+            loom::future::block_on(std::future::poll_fn(|cx| {
+                match shared.begin_burst_or_wait(cx.waker()) {
+                    true => std::task::Poll::Ready(()),
+                    false => std::task::Poll::Pending,
+                }
+            }));
+            shared.end_burst();
+            late.join().unwrap();
+            assert_eq!(*probe.log.lock().unwrap(), ["message"]);
+        });
     }
 
     #[test]

@@ -58,6 +58,7 @@ mod stream;
 #[cfg(not(target_arch = "wasm32"))]
 mod sync;
 mod validate;
+mod waiters;
 mod websocket;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -92,7 +93,7 @@ use wasm as platform;
 #[cfg_attr(docsrs, doc(cfg(target_arch = "wasm32")))]
 pub use wasm::live_sockets;
 
-pub use dispatch::HELD_MESSAGE_LIMIT;
+pub use dispatch::{HELD_MESSAGE_BYTES, HELD_MESSAGE_LIMIT};
 pub use error::{Detail, Error, ErrorCause};
 pub use event::{
     kind, CloseEvent, ErrorEvent, Event, EventKind, EventType, MessageData, MessageEvent, Text,

@@ -49,6 +49,14 @@ pub(crate) struct Options {
     /// A `WebSocketStream`'s queue, which the connection task fills (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
+    /// A `WebSocketStream`'s writers' accounting, which the connection task drains (native
+    /// only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) outbox: Option<std::sync::Arc<crate::native::Outbox>>,
+    /// A `WebSocketStream`'s abort signal fired before it was made: check the arguments,
+    /// make no request (native only; the browser's stream is given its aborted signal).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) aborted: bool,
     /// Name pinning and proxies (native only: `src/native/dial.rs`, `proxy.rs`).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) net: crate::native::NetOptions,
@@ -71,6 +79,10 @@ impl Options {
             tls: Default::default(),
             #[cfg(not(target_arch = "wasm32"))]
             inbox: None,
+            #[cfg(not(target_arch = "wasm32"))]
+            outbox: None,
+            #[cfg(not(target_arch = "wasm32"))]
+            aborted: false,
             #[cfg(not(target_arch = "wasm32"))]
             net: Default::default(),
         }

@@ -292,10 +292,13 @@ impl AbortHandle {
     }
 }
 
-/// What a stream's parts share: the socket, its queue, and the error objects (made once).
+/// What a stream's parts share: the socket, its queues, and the error objects (made once).
 struct StreamState {
     ws: WebSocket,
     inbox: Arc<Inbox>,
+    /// What the writers wait on (natively; in the browser they look at `bufferedAmount`).
+    #[cfg(not(target_arch = "wasm32"))]
+    outbox: Arc<crate::native::Outbox>,
     write_high_water: u64,
     aborted: AtomicBool,
     abort_error: OnceLock<WebSocketError>,
@@ -372,6 +375,40 @@ impl StreamState {
                 )
             })
             .clone()
+    }
+
+    /// `Ready` once writer `id` may go on: what is buffered costs at most `limit`, or the
+    /// socket is no longer open.
+    fn poll_write_room(&self, cx: &mut Context<'_>, id: u64, limit: u64) -> Poll<()> {
+        let done = || self.ws.ready_state() != ReadyState::Open;
+        #[cfg(not(target_arch = "wasm32"))]
+        return self
+            .outbox
+            .poll_room(cx, id, limit, || self.ws.buffered_amount(), done);
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = id;
+            for attempt in 0..2 {
+                if done() || self.ws.buffered_amount() <= limit {
+                    return Poll::Ready(());
+                }
+                if attempt == 0 {
+                    // The browser has no event for `bufferedAmount` falling: each waiter
+                    // looks again in 10 ms (the end of the socket is seen then too).
+                    self.ws.shared().connection.register_drained(cx.waker());
+                }
+            }
+            Poll::Pending
+        }
+    }
+
+    /// Whether what writers buffered is all gone (a flush is done).
+    fn drained(&self) -> bool {
+        #[cfg(not(target_arch = "wasm32"))]
+        let overhead = self.outbox.overhead();
+        #[cfg(target_arch = "wasm32")]
+        let overhead = 0;
+        self.ws.buffered_amount() + overhead == 0
     }
 
     fn poll_closed_now(&self) -> Poll<CloseEvent> {
@@ -536,12 +573,18 @@ impl WebSocketStreamBuilder {
         if !self.over_websocket && crate::wasm::browser_stream::available() {
             return self.connect_browser();
         }
+        let pre_aborted = self.signal.as_ref().is_some_and(AbortHandle::is_aborted);
         let inbox = Arc::new(Inbox::new(self.read_high_water));
+        #[cfg(not(target_arch = "wasm32"))]
+        let outbox = Arc::new(crate::native::Outbox::default());
         #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
         let mut socket = self.socket;
         #[cfg(not(target_arch = "wasm32"))]
         {
             socket.options.inbox = Some(inbox.clone());
+            socket.options.outbox = Some(outbox.clone());
+            // Looked at before the socket exists: an aborted signal makes no request at all.
+            socket.options.aborted = pre_aborted;
         }
         let ws = socket.connect()?;
         #[cfg(target_arch = "wasm32")]
@@ -555,8 +598,10 @@ impl WebSocketStreamBuilder {
         let state = Arc::new(StreamState {
             ws,
             inbox,
+            #[cfg(not(target_arch = "wasm32"))]
+            outbox,
             write_high_water: self.write_high_water,
-            aborted: AtomicBool::new(false),
+            aborted: AtomicBool::new(pre_aborted),
             abort_error: OnceLock::new(),
             opened_error: OnceLock::new(),
             closed_error: OnceLock::new(),
@@ -698,12 +743,13 @@ impl WebSocketStream {
                 reader: Reader {
                     inner: ReaderInner::Socket {
                         state: state.clone(),
+                        id: crate::waiters::next_id(),
                         taken: VecDeque::new(),
                         done: false,
                     },
                 },
                 writer: Writer {
-                    inner: WriterInner::Socket(state.clone()),
+                    inner: WriterInner::Socket(state.clone(), crate::waiters::next_id()),
                 },
                 protocol: state.ws.protocol(),
                 extensions: state.ws.extensions(),
@@ -792,6 +838,8 @@ pub struct Reader {
 enum ReaderInner {
     Socket {
         state: Arc<StreamState>,
+        /// This reader's place among the inbox's waiters.
+        id: u64,
         /// Messages taken from the inbox in one go, popped one by one.
         taken: VecDeque<MessageData>,
         done: bool,
@@ -804,10 +852,11 @@ impl Drop for Reader {
     // Natively the only backing is the socket.
     #[allow(irrefutable_let_patterns)]
     fn drop(&mut self) {
-        if let ReaderInner::Socket { state, taken, .. } = &mut self.inner {
-            if !taken.is_empty() {
-                state.inbox.give_back(std::mem::take(taken));
-            }
+        if let ReaderInner::Socket {
+            state, id, taken, ..
+        } = &mut self.inner
+        {
+            state.inbox.leave(*id, std::mem::take(taken));
         }
     }
 }
@@ -841,15 +890,20 @@ impl futures_core::Stream for Reader {
     type Item = Result<MessageData, WebSocketError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let (state, taken, done) = match &mut self.inner {
-            ReaderInner::Socket { state, taken, done } => (state, taken, done),
+        let (state, id, taken, done) = match &mut self.inner {
+            ReaderInner::Socket {
+                state,
+                id,
+                taken,
+                done,
+            } => (state, *id, taken, done),
             #[cfg(target_arch = "wasm32")]
             ReaderInner::Browser(b, r) => return r.poll_next(b, cx),
         };
         if *done {
             return Poll::Ready(None);
         }
-        if taken.is_empty() && state.inbox.poll_take_all(cx, taken).is_pending() {
+        if taken.is_empty() && state.inbox.poll_take_all(cx, id, taken).is_pending() {
             return Poll::Pending;
         }
         // Messages received before the close are still read (catalog WSS-27).
@@ -882,7 +936,8 @@ pub struct Writer {
 }
 
 enum WriterInner {
-    Socket(Arc<StreamState>),
+    /// The stream and this writer's place among the writers waiting for room.
+    Socket(Arc<StreamState>, u64),
     #[cfg(target_arch = "wasm32")]
     Browser(std::rc::Rc<BrowserStream>, BrowserWriter),
 }
@@ -898,7 +953,7 @@ impl Writer {
     /// ```
     pub fn abort(self, reason: Option<WebSocketError>) {
         match &self.inner {
-            WriterInner::Socket(state) => state.close_with_reason(reason.as_ref()),
+            WriterInner::Socket(state, _) => state.close_with_reason(reason.as_ref()),
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(b, w) => w.abort(b, reason.as_ref()),
         }
@@ -914,41 +969,43 @@ impl Writer {
     /// ```
     pub fn buffered_amount(&self) -> u64 {
         match &self.inner {
-            WriterInner::Socket(state) => state.ws.buffered_amount(),
+            WriterInner::Socket(state, _) => state.ws.buffered_amount(),
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(..) => 0,
         }
     }
 }
 
-/// `Ready` once `bufferedAmount` is at most `limit`, or with the write error once the socket
-/// is not open.
+/// `Ready` once what is buffered costs at most `limit`, or with the write error once the
+/// socket is not open (a flush, `limit` 0, is done once everything left, even if the socket
+/// closed since).
 fn poll_room(
     state: &StreamState,
     cx: &mut Context<'_>,
+    id: u64,
     limit: u64,
 ) -> Poll<Result<(), WebSocketError>> {
-    for attempt in 0..2 {
-        // A flush is done once everything left, even if the socket closed since; a write
-        // must wait for room on an open socket.
-        let room = state.ws.buffered_amount() <= limit;
-        if room && limit == 0 {
-            return Poll::Ready(Ok(()));
-        }
-        if state.ws.ready_state() != ReadyState::Open {
-            return Poll::Ready(Err(state.write_error()));
-        }
-        if room {
-            return Poll::Ready(Ok(()));
-        }
-        if attempt == 0 {
-            // Registered, then looked at again: a flush in between is not missed. The end of
-            // the socket wakes it too (natively the task's last act; in the browser the wait
-            // looks again every 10 ms).
-            state.ws.shared().connection.register_drained(cx.waker());
+    if state.poll_write_room(cx, id, limit).is_pending() {
+        return Poll::Pending;
+    }
+    if limit == 0 && state.drained() {
+        return Poll::Ready(Ok(()));
+    }
+    if state.ws.ready_state() != ReadyState::Open {
+        return Poll::Ready(Err(state.write_error()));
+    }
+    Poll::Ready(Ok(()))
+}
+
+impl Drop for Writer {
+    // Natively the only backing is the socket.
+    #[allow(irrefutable_let_patterns)]
+    fn drop(&mut self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let WriterInner::Socket(state, id) = &self.inner {
+            state.outbox.leave(*id);
         }
     }
-    Poll::Pending
 }
 
 impl futures_sink::Sink<Message> for Writer {
@@ -956,7 +1013,7 @@ impl futures_sink::Sink<Message> for Writer {
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match &mut self.inner {
-            WriterInner::Socket(state) => poll_room(state, cx, state.write_high_water),
+            WriterInner::Socket(state, id) => poll_room(state, cx, *id, state.write_high_water),
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(b, w) => w.poll_ready(b, cx),
         }
@@ -964,19 +1021,22 @@ impl futures_sink::Sink<Message> for Writer {
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
         let state = match &mut self.inner {
-            WriterInner::Socket(state) => state,
+            WriterInner::Socket(state, _) => state,
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(b, w) => return w.start_send(b, item),
         };
         if state.ws.ready_state() != ReadyState::Open {
             return Err(state.write_error());
         }
-        state.ws.send(item).map_err(|_| state.write_error())
+        state.ws.send(item).map_err(|_| state.write_error())?;
+        #[cfg(not(target_arch = "wasm32"))]
+        state.outbox.sent();
+        Ok(())
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match &mut self.inner {
-            WriterInner::Socket(state) => poll_room(state, cx, 0),
+            WriterInner::Socket(state, id) => poll_room(state, cx, *id, 0),
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(b, w) => w.poll_flush(b, cx),
         }
@@ -984,7 +1044,7 @@ impl futures_sink::Sink<Message> for Writer {
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let state = match &mut self.inner {
-            WriterInner::Socket(state) => state,
+            WriterInner::Socket(state, _) => state,
             #[cfg(target_arch = "wasm32")]
             WriterInner::Browser(b, w) => return w.poll_close(b, cx),
         };

@@ -7,73 +7,21 @@
 //! share the allocator's count).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use isows::{Bytes, CloseInfo, MessageData, WebSocket, WebSocketStream};
-use tokio::net::TcpListener;
+use isows_test_support::alloc::{allocations, peak_since, reset_peak, Counting};
+use isows_test_support::peer::serve_one as server;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-/// Counts the bytes allocated now and the peak since the last `reset_peak`.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-/// Allocations made, of any size.
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(p, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-/// The bytes allocated now; the peak starts again from here.
-fn reset_peak() -> usize {
-    let now = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(now, Ordering::Relaxed);
-    now
-}
-
-fn peak_since(baseline: usize) -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(baseline)
-}
 
 /// One test at a time: they share the count.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const MIB: usize = 1 << 20;
-
-/// A tokio-tungstenite server for one connection, running `serve` on it.
-async fn server<F, Fut>(serve: F) -> (String, tokio::task::JoinHandle<Fut::Output>)
-where
-    F: FnOnce(tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut + Send + 'static,
-    Fut: std::future::Future + Send + 'static,
-    Fut::Output: Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let (tcp, _) = listener.accept().await.unwrap();
-        serve(tokio_tungstenite::accept_async(tcp).await.unwrap()).await
-    });
-    (url, task)
-}
 
 /// WSS-22 and the 100 MB reader: the server sends 100 × 1 MiB as fast as TCP lets it; the
 /// reader takes one message per 10 ms. The server must wait for the reader (its last send
@@ -246,7 +194,7 @@ async fn held_small_messages_do_not_cost_an_allocation_each() {
     let ws = ws.connect().unwrap();
     let mut opened = ws.opened().await.unwrap();
     let mut held = Vec::with_capacity(N);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     go.send(()).unwrap();
     let received = tokio::time::timeout(Duration::from_secs(20), async {
         while held.len() < N {
@@ -254,7 +202,7 @@ async fn held_small_messages_do_not_cost_an_allocation_each() {
         }
     })
     .await;
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = allocations() - before;
     assert!(received.is_ok(), "only {} of {N} messages", held.len());
     eprintln!("{allocations} allocations for {N} messages held by the reader");
     assert_eq!(

@@ -23,16 +23,12 @@ use loom::future::AtomicWaker;
 
 use crate::sync::{AtomicBool, AtomicU64, Mutex};
 
-fn register(waker: &AtomicWaker, cx: &Context<'_>) {
-    register_waker(waker, cx.waker());
-}
-
 /// `AtomicWaker::register`, whose signature differs between futures and loom.
-pub(crate) fn register_waker(slot: &AtomicWaker, waker: &std::task::Waker) {
+fn register(slot: &AtomicWaker, cx: &Context<'_>) {
     #[cfg(not(all(test, isows_loom)))]
-    slot.register(waker);
+    slot.register(cx.waker());
     #[cfg(all(test, isows_loom))]
-    slot.register_by_ref(waker);
+    slot.register_by_ref(cx.waker());
 }
 
 use crate::lock::lock;
@@ -64,9 +60,6 @@ pub(crate) struct CommandQueue<T, U> {
     /// `bufferedAmount`: bytes given to `send()` and not yet handed to the OS (the handle
     /// adds, the task subtracts after each flush).
     pub(crate) buffered_amount: AtomicU64,
-    /// Woken after each flush: a `WebSocketStream` writer waiting for `bufferedAmount` to
-    /// fall.
-    pub(crate) drained: AtomicWaker,
 }
 
 impl<T, U> CommandQueue<T, U> {
@@ -83,7 +76,6 @@ impl<T, U> CommandQueue<T, U> {
             has_urgent: AtomicBool::new(false),
             flagged: AtomicBool::new(false),
             buffered_amount: AtomicU64::new(0),
-            drained: AtomicWaker::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig}
 
 use super::bridge::Bridge;
 use super::dial;
-use super::proxy::{self, Proxy};
+use super::proxy;
 use super::read_buffer::GrowingReads;
 use super::tls;
 use super::turns::Ticket;
@@ -44,11 +44,13 @@ pub(crate) async fn connect(
     target: &Target,
     options: &Options,
     turn: Option<Ticket>,
-    proxy: Option<Proxy>,
+    proxy: proxy::Choice,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     if is_blocked_port(target.port) {
         return Err(ErrorCause::BlockedPort(target.port));
     }
+    // A proxy the environment names but isows cannot use: fail, never go direct.
+    let proxy = proxy?;
     if let Some(ticket) = &turn {
         ticket.turn().await;
     }

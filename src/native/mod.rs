@@ -6,6 +6,7 @@ mod certificate;
 mod commands;
 mod dial;
 mod handshake;
+mod outbox;
 mod proxy;
 mod read_buffer;
 mod runtime;
@@ -30,6 +31,7 @@ use crate::websocket::ReadyState;
 pub(crate) use burst::BurstCache;
 pub use certificate::Certificate;
 pub(crate) use dial::NetOptions;
+pub(crate) use outbox::Outbox;
 pub(crate) use proxy::ProxySetting;
 pub(crate) use runtime::block_on_completion;
 pub(crate) use tls::TlsOptions;
@@ -130,11 +132,6 @@ impl Backend for Connection {
 }
 
 impl Connection {
-    /// Wakes `waker` after the task's next flush (`bufferedAmount` fell).
-    pub(crate) fn register_drained(&self, waker: &std::task::Waker) {
-        commands::register_waker(&self.commands.drained, waker);
-    }
-
     /// A connection with no task behind it, for the loom model of the dispatcher.
     #[cfg(all(test, isows_loom))]
     pub(crate) fn for_model() -> Connection {
@@ -164,7 +161,7 @@ pub(crate) fn connect(
     check_headers(&options.headers)?;
     // The environment is read now, as a client reads it when it is built.
     let proxy = match stream {
-        Some(_) => None,
+        Some(_) => Ok(None),
         None => proxy::choose(&options.net.proxy, &target, |name| std::env::var(name).ok())?,
     };
     let queue = Arc::new(CommandQueue::new());
@@ -176,7 +173,16 @@ pub(crate) fn connect(
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let guard = task::EndGuard::new(shared.clone(), queue.clone(), options.inbox.clone());
+    let stream_queues = options.inbox.clone().zip(options.outbox.clone());
+    let stream_queues = stream_queues.map(|(inbox, outbox)| task::StreamQueues { inbox, outbox });
+    let mut guard = task::EndGuard::new(shared.clone(), queue.clone(), stream_queues);
+    if options.aborted {
+        // An abort signal fired before the stream was made: no DNS lookup, no connection, no
+        // place in the server's line; the socket fails at once (WHATWG: no request is made).
+        shared.transition(ReadyState::Connecting, ReadyState::Closing);
+        guard.fail(ErrorCause::ClosedBeforeOpen);
+        return Ok(shared);
+    }
     // The place in the server's line is taken now, so handshakes go in creation order.
     let transport = match stream {
         Some(stream) => task::Transport::Given(stream),

@@ -32,7 +32,8 @@ fn background() -> &'static Handle {
 /// Runs a blocking wait. It refuses (`InvalidStateError`) where it could never return: inside
 /// a listener (the events it waits for come after the listener returns), on a thread that
 /// runs a current-thread runtime or a `LocalSet` (the socket's task may need that thread). On
-/// a multi-thread runtime's worker it uses `block_in_place`.
+/// a multi-thread runtime's worker it uses `block_in_place`; on a runtime's blocking pool
+/// (`spawn_blocking`, of either flavour) and outside any runtime it just waits.
 pub(crate) fn block_on_completion<T>(wait: impl FnOnce() -> T) -> Result<T, Error> {
     let refuse = |where_: &str| {
         Err(Error::InvalidStateError(crate::error::message(&[
@@ -44,22 +45,28 @@ pub(crate) fn block_on_completion<T>(wait: impl FnOnce() -> T) -> Result<T, Erro
     if crate::listeners::in_listener() {
         return refuse("inside a listener");
     }
-    match Handle::try_current().map(|h| h.runtime_flavor()) {
-        Err(_) => Ok(wait()),
-        Ok(RuntimeFlavor::MultiThread) => {
-            // tokio forbids block_in_place inside a `LocalSet` (it panics before calling
-            // `wait`) and offers no way to ask first.
-            let mut wait = Some(wait);
-            let run = std::panic::AssertUnwindSafe(|| {
-                tokio::task::block_in_place(|| wait.take().map(|w| w()))
-            });
-            match std::panic::catch_unwind(run) {
-                Ok(Some(value)) => Ok(value),
-                Ok(None) => refuse("in a LocalSet"),
-                Err(_) if wait.is_some() => refuse("in a LocalSet"),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(_) => refuse("on a thread that runs a single-threaded async runtime"),
+    let flavor = match Handle::try_current() {
+        Err(_) => return Ok(wait()),
+        Ok(handle) => handle.runtime_flavor(),
+    };
+    if flavor == RuntimeFlavor::CurrentThread && tokio::task::try_id().is_none() {
+        // Inside the runtime's `block_on` itself (no task is running): refused quietly.
+        return refuse("on a thread that runs a single-threaded async runtime");
+    }
+    // tokio tells a thread that drives tasks (where blocking is refused) from its blocking
+    // pool (where it is what the pool is for) only inside `block_in_place`: it refuses with a
+    // panic before calling `wait` on a current-thread runtime's thread and in a `LocalSet`,
+    // moves a multi-thread worker's tasks away first, and simply calls `wait` elsewhere.
+    let mut wait = Some(wait);
+    let run =
+        std::panic::AssertUnwindSafe(|| tokio::task::block_in_place(|| wait.take().map(|w| w())));
+    match std::panic::catch_unwind(run) {
+        Ok(Some(value)) => Ok(value),
+        Err(_) if wait.is_some() => match flavor {
+            RuntimeFlavor::MultiThread => refuse("in a LocalSet"),
+            _ => refuse("on a thread that runs a single-threaded async runtime"),
+        },
+        Err(panic) => std::panic::resume_unwind(panic),
+        Ok(None) => refuse("in a LocalSet"),
     }
 }

@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf
 
 use super::commands::CommandQueue;
 use super::handshake::{self, Stream};
+use super::outbox::Outbox;
 use super::turns::Ticket;
 use super::url::Target;
 use super::BurstCache;
@@ -64,26 +65,35 @@ pub(crate) type Commands = CommandQueue<Command, ErrorCause>;
 pub(crate) struct EndGuard {
     shared: Arc<SocketState>,
     commands: Arc<Commands>,
-    /// A `WebSocketStream`'s queue, finished after the close.
-    inbox: Option<Arc<Inbox>>,
+    /// A `WebSocketStream`'s queues: the inbox is finished and the writers woken after the
+    /// close.
+    stream: Option<StreamQueues>,
     done: bool,
+}
+
+/// A `WebSocketStream`'s queues: received messages for its readers, and the accounting its
+/// writers wait on.
+#[derive(Clone)]
+pub(crate) struct StreamQueues {
+    pub(crate) inbox: Arc<Inbox>,
+    pub(crate) outbox: Arc<Outbox>,
 }
 
 impl EndGuard {
     pub(crate) fn new(
         shared: Arc<SocketState>,
         commands: Arc<Commands>,
-        inbox: Option<Arc<Inbox>>,
+        stream: Option<StreamQueues>,
     ) -> Self {
         EndGuard {
             shared,
             commands,
-            inbox,
+            stream,
             done: false,
         }
     }
 
-    fn fail(&mut self, cause: ErrorCause) {
+    pub(crate) fn fail(&mut self, cause: ErrorCause) {
         self.shared.emit(Happening::Error(cause));
         self.close(CloseEvent::abnormal());
     }
@@ -91,11 +101,11 @@ impl EndGuard {
     fn close(&mut self, event: CloseEvent) {
         self.done = true;
         self.shared.emit(Happening::Close(event));
-        // A stream's reader and writer waiting on this socket look again and see the end.
-        if let Some(inbox) = &self.inbox {
-            inbox.finish();
+        // A stream's readers and writers waiting on this socket look again and see the end.
+        if let Some(stream) = &self.stream {
+            stream.inbox.finish();
+            stream.outbox.wake_all();
         }
-        self.commands.drained.wake();
     }
 }
 
@@ -117,7 +127,7 @@ const PING_FLOOD_LIMIT: u32 = 1024;
 pub(crate) enum Transport {
     /// DNS (or a proxy), TCP and TLS of its own, after its turn (None:
     /// `serialize_handshakes(false)`).
-    Network(Option<Ticket>, Option<super::proxy::Proxy>),
+    Network(Option<Ticket>, super::proxy::Choice),
     /// A stream the caller opened.
     Given(handshake::BoxIo),
 }
@@ -140,12 +150,15 @@ pub(crate) async fn run(
             Transport::Given(stream) => handshake::connect_over(stream, &target, &options).await,
         }
     });
+    // Biased: a failure asked for before the task first ran (close() or an abort right after
+    // the socket was made) is seen before any DNS lookup or connection starts.
     let (stream, handshake) = tokio::select! {
+        biased;
+        cause = wait_for_fail(&commands) => return guard.fail(cause),
         result = connect => match result {
             Ok(connected) => connected,
             Err(cause) => return guard.fail(cause),
         },
-        cause = wait_for_fail(&commands) => return guard.fail(cause),
     };
     // Set before `open`, so that the open listeners can read it.
     let _ = shared.connection.response.set(handshake.response);
@@ -168,10 +181,11 @@ pub(crate) async fn run(
         blocked: false,
         burst: false,
         cache: BurstCache::default(),
-        to_reader: options.inbox.clone().map(|inbox| {
-            Box::new(ToReader {
-                inbox,
+        stream: guard.stream.clone().map(|queues| {
+            Box::new(StreamSide {
+                queues,
                 staged: Staged::default(),
+                unflushed: 0,
             })
         }),
     };
@@ -244,19 +258,22 @@ struct Session<'a> {
     pings_unsent: u32,
     /// A write would have blocked (tungstenite kept the frame): flush before writing more.
     blocked: bool,
-    /// This poll holds the dispatcher's turn (`SocketState::begin_burst`).
+    /// This poll holds the dispatcher's turn (`SocketState::begin_burst_or_wait`).
     burst: bool,
     cache: BurstCache,
-    /// A `WebSocketStream`'s queue: messages go there instead of to listeners, and reading
-    /// from TCP pauses while it is at its high-water mark.
-    to_reader: Option<Box<ToReader>>,
+    /// A `WebSocketStream`'s queues: messages go to its inbox instead of to listeners, and
+    /// reading from TCP pauses while the inbox is at its high-water mark.
+    stream: Option<Box<StreamSide>>,
 }
 
 /// A `WebSocketStream`'s side of the task (boxed: a `WebSocket`'s task stays small).
-struct ToReader {
-    inbox: Arc<Inbox>,
+struct StreamSide {
+    queues: StreamQueues,
     /// Messages read for the inbox in this poll, handed over at its end.
     staged: Staged,
+    /// Messages written since the last flush (they leave the outbox's count when it
+    /// completes).
+    unflushed: u64,
 }
 
 /// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
@@ -286,13 +303,16 @@ impl Session<'_> {
             self.timer = Some(Box::pin(sleep(self.close_timeout)));
         }
         let shared = self.shared;
-        // The turn is given back only by the poll that took it.
-        let burst = shared.begin_burst().then(|| EndBurst(shared));
+        // The turn is given back only by the poll that took it. Without it (another thread
+        // delivers events) this poll reads nothing, and the turn's return wakes the task.
+        let burst = shared
+            .begin_burst_or_wait(cx.waker())
+            .then(|| EndBurst(shared));
         self.burst = burst.is_some();
         let result = self.work(cx);
-        if let Some(r) = &mut self.to_reader {
+        if let Some(r) = &mut self.stream {
             // What this poll read, in one go, before any end of the socket is reported.
-            r.inbox.push_staged(&mut r.staged);
+            r.queues.inbox.push_staged(&mut r.staged);
         }
         self.burst = false;
         drop(burst);
@@ -325,10 +345,15 @@ impl Session<'_> {
                 Ok(full) => full,
                 Err(end) => return Poll::Ready(end),
             };
+            // Another thread is delivering events: what is read would only queue behind them.
+            if !self.burst {
+                more = commands_left;
+                break;
+            }
             // Backpressure: a stream's reader that has not taken enough pauses reading; it
             // wakes this task when it makes room.
-            if let Some(r) = &mut self.to_reader {
-                if r.inbox.poll_room(cx, &mut r.staged).is_pending() {
+            if let Some(r) = &mut self.stream {
+                if r.queues.inbox.poll_room(cx, &mut r.staged).is_pending() {
                     more = commands_left;
                     break;
                 }
@@ -355,8 +380,10 @@ impl Session<'_> {
                     self.need_flush = false;
                     let n = std::mem::take(&mut self.unflushed);
                     self.commands.buffered_amount.fetch_sub(n, Ordering::AcqRel);
-                    // A stream's writer may wait for room.
-                    self.commands.drained.wake();
+                    // A stream's writers may wait for room.
+                    if let Some(r) = &mut self.stream {
+                        r.queues.outbox.flushed(std::mem::take(&mut r.unflushed));
+                    }
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
                 Poll::Pending => {}
@@ -434,10 +461,18 @@ impl Session<'_> {
                 return Ok(false);
             };
             match command {
-                // After a Close was sent or received, data is discarded (still counted).
-                Command::Send(_) if self.closing() => {}
+                // After a Close was sent or received, data is discarded (still counted in
+                // `bufferedAmount`).
+                Command::Send(_) if self.closing() => {
+                    if let Some(r) = &self.stream {
+                        r.queues.outbox.flushed(1);
+                    }
+                }
                 Command::Send(message) => {
                     self.unflushed += message.len() as u64;
+                    if let Some(r) = &mut self.stream {
+                        r.unflushed += 1;
+                    }
                     let message = match message {
                         // SAFETY: `Text` holds valid UTF-8 only (every constructor takes
                         // a `str` or text tungstenite validated).
@@ -527,7 +562,7 @@ impl Session<'_> {
 
     fn emit_message(&mut self, data: MessageData) {
         let closing = self.closing();
-        if let Some(r) = &mut self.to_reader {
+        if let Some(r) = &mut self.stream {
             // A message that arrives after a Close was sent or received is dropped (as
             // Chromium does: catalog WSS-27).
             if !closing {

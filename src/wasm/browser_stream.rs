@@ -43,7 +43,8 @@ type Callback = Closure<dyn FnMut(JsValue)>;
 #[derive(Default)]
 struct Settle {
     result: Option<Result<JsValue, JsValue>>,
-    waker: Option<Waker>,
+    /// Every task waiting (`opened` and `closed` may be awaited by several).
+    wakers: Vec<Waker>,
     /// The `then` callbacks; they reach this state weakly, so dropping the future frees both.
     callbacks: Option<(Callback, Callback)>,
 }
@@ -55,12 +56,12 @@ fn settle(state: &Weak<RefCell<Settle>>, result: Result<JsValue, JsValue>) {
     let Some(state) = state.upgrade() else {
         return;
     };
-    let waker = {
+    let wakers = {
         let mut s = state.borrow_mut();
         s.result = Some(result);
-        s.waker.take()
+        std::mem::take(&mut s.wakers)
     };
-    if let Some(w) = waker {
+    for w in wakers {
         w.wake();
     }
 }
@@ -82,7 +83,9 @@ impl Settled {
         match &s.result {
             Some(r) => Poll::Ready(r.clone()),
             None => {
-                s.waker = Some(cx.waker().clone());
+                if !s.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    s.wakers.push(cx.waker().clone());
+                }
                 Poll::Pending
             }
         }

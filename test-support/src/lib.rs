@@ -1,5 +1,8 @@
 //! What isows' tests share, in one crate of the workspace (never published):
 //!
+//! - natively, [`alloc`]: a counting global allocator for the tests' memory bounds; [`peer`]:
+//!   a tokio-tungstenite server for one connection, for tests that need a real peer that
+//!   floods, stops reading or goes silent.
 //! - [`recorder`]: one event recorder, on both backends: every event with `readyState` as
 //!   seen inside its listener, awaited with a bound.
 //! - [`shared`]: the conformance bodies written once and run natively
@@ -11,6 +14,8 @@
 //!   browser tests.
 #![allow(clippy::new_without_default)]
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod alloc;
 pub mod recorder;
 pub mod shared;
 mod shared_stream;
@@ -18,6 +23,8 @@ pub mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod frames;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod peer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod proxies;
 #[cfg(not(target_arch = "wasm32"))]
