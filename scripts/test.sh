@@ -156,7 +156,7 @@ target/release/examples/autobahn_client "ws://127.0.0.1:$AUTOBAHN_PORT" isows
 autobahn_stop
 python3 "$autobahn/parse-report.py" "$AUTOBAHN_WORKDIR/reports/clients" --agent isows
 
-step "loom: the dispatcher and the command queue, every interleaving (scripts/loom.sh)"
+step "loom: the dispatcher, the command queue, the inbox and the writers' wait, every interleaving (scripts/loom.sh)"
 scripts/loom.sh
 
 step "fuzzing: a short run per target from the corpus in fuzz/corpus (long runs: README)"

@@ -116,6 +116,7 @@ impl Inbox {
         waiters.wake();
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn has_room(&self, staged: usize) -> bool {
         self.cost.load(Ordering::Acquire).saturating_add(staged) < self.high_water
     }

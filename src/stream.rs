@@ -516,9 +516,10 @@ pub struct WebSocketStreamBuilder {
 }
 
 impl WebSocketStreamBuilder {
-    /// Bytes of received messages kept for the reader before isows stops reading from TCP
-    /// (natively; default [`DEFAULT_READ_HIGH_WATER_MARK`]). At least one message is always
-    /// kept, however large.
+    /// Bytes of received messages kept for the readers before isows stops reading from TCP
+    /// (natively; default [`DEFAULT_READ_HIGH_WATER_MARK`]). Each message counts its payload
+    /// plus 64 bytes, so many small messages are held to the mark as large ones are. At least
+    /// one message is always kept, however large.
     ///
     /// ```
     /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).read_high_water_mark(1 << 16);
@@ -528,8 +529,10 @@ impl WebSocketStreamBuilder {
         self
     }
 
-    /// `bufferedAmount` above which the writer waits (default
-    /// [`DEFAULT_WRITE_HIGH_WATER_MARK`]).
+    /// `bufferedAmount` above which the writers wait (default
+    /// [`DEFAULT_WRITE_HIGH_WATER_MARK`]). Natively each message not yet handed to the OS
+    /// also counts 64 bytes, so a flood of empty messages waits at the mark too
+    /// (`bufferedAmount` itself counts payload bytes only, as in the browser).
     ///
     /// ```
     /// let b = isows::WebSocketStream::builder(isows::WebSocket::builder("ws://h/")).write_high_water_mark(1 << 16);
@@ -562,7 +565,8 @@ impl WebSocketStreamBuilder {
     }
 
     /// Checks everything as `WebSocketBuilder::connect` does and starts connecting. A signal
-    /// already aborted makes a stream that never sends a request.
+    /// already aborted makes a stream that never sends a request (natively no DNS lookup and
+    /// no connection either; `opened` and `closed` reject with one `AbortError`).
     ///
     /// ```
     /// let err = isows::WebSocketStream::builder(isows::WebSocket::builder("ftp://h/")).connect().unwrap_err();
@@ -709,7 +713,9 @@ impl WebSocketStream {
     }
 
     /// `opened`: the reader, the writer, the protocol and extensions, once the handshake
-    /// succeeds. Each call gives new handles on the same stream.
+    /// succeeds. Each call gives new handles on the same stream: readers share its messages
+    /// (each message goes to one of them, in order), writers share its socket, and every
+    /// task waiting on any of them (or on `opened`/`closed`) is woken when the stream ends.
     ///
     /// ```no_run
     /// # async fn f(ws: isows::WebSocketStream) -> Result<(), isows::WebSocketError> {

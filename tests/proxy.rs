@@ -134,7 +134,9 @@ async fn socks5_with_user_and_password() {
 /// only `environment_child`): `ALL_PROXY` sends `ws://echo.test:…` through the SOCKS5 server
 /// (which resolves `.test` names), `no_proxy=direct.test` sends that name direct, a loopback
 /// address goes direct without being listed, and `no_proxy()` on the builder ignores the
-/// variables.
+/// variables. `https_proxy` names a proxy isows cannot use (`socks4://`): a `wss://` socket
+/// fails with a proxy error naming the variable (and never its password) instead of going
+/// direct, as curl refuses it.
 #[tokio::test]
 async fn proxy_variables_of_the_environment() {
     let server = TestServer::start().await;
@@ -147,6 +149,8 @@ async fn proxy_variables_of_the_environment() {
             format!("socks5h://env:pw@127.0.0.1:{}", proxy.port),
         )
         .env("no_proxy", "direct.test")
+        .env("https_proxy", "socks4://env:hidden@127.0.0.1:1")
+        .env_remove("HTTPS_PROXY")
         .env_remove("all_proxy")
         .env_remove("http_proxy")
         .env_remove("HTTP_PROXY")
@@ -185,6 +189,23 @@ async fn environment_child() {
     round_trip(loopback, "loopback goes direct").await;
     let opted_out = pinned("optout.test").no_proxy().connect().unwrap();
     round_trip(opted_out, "builder.no_proxy()").await;
+    // Direct, it would reach the (plain) server and fail its TLS handshake instead.
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let unusable = WebSocket::builder(&format!("wss://bad.test:{port}/echo"))
+        .resolve_to_addrs("bad.test", &[addr])
+        .connect()
+        .unwrap();
+    let events = record(&unusable).until_close().await;
+    match &events[0] {
+        Ev::Error {
+            cause: ErrorCause::Proxy(detail),
+            ..
+        } => {
+            assert!(detail.contains("https_proxy"), "{detail}");
+            assert!(!detail.contains("hidden"), "{detail}");
+        }
+        other => panic!("expected a proxy error, got {other:?} in {events:?}"),
+    }
 }
 
 /// A listening socket that never answers: its accept queue (backlog 0) is already full, so
