@@ -28,6 +28,7 @@ macro_rules! shared_stream_test_names {
             wss_18_abrupt_close, wss_19_signal_already_aborted, wss_20_abort_during_the_handshake,
             wss_21_abort_after_open, wss_24_a_write_that_cannot_finish_before_close,
             wss_26_chunk_mapping, wss_27_messages_unread_at_the_close_are_still_read,
+            several_readers_and_waiters_all_end,
         }
     };
 }
@@ -371,6 +372,43 @@ pub async fn wss_27_messages_unread_at_the_close_are_still_read(base: &str) {
     );
     assert_eq!(opened.reader.next().await, Some(Ok(text("Goodbye"))));
     assert_eq!(opened.reader.next().await, None);
+}
+
+/// Not in the catalog (JS locks a stream to one reader): `opened()` twice gives two readers of
+/// one stream. Both wait before the echo arrives, with two waits on `closed()`: the echo is
+/// read once between the readers, and every one of the four ends when the server closes.
+pub async fn several_readers_and_waiters_all_end(base: &str) {
+    let ws = stream(base, "/echo");
+    let first = within(10, "opened", ws.opened()).await.unwrap();
+    let second = within(10, "opened again", ws.opened()).await.unwrap();
+    let mut writer = first.writer;
+    let read_all = |mut reader: isows::Reader| async move {
+        let mut read = Vec::new();
+        while let Some(message) = reader.next().await {
+            read.push(message);
+        }
+        read
+    };
+    let waiters = futures_util::future::join4(
+        read_all(first.reader),
+        read_all(second.reader),
+        ws.closed(),
+        ws.closed(),
+    );
+    // The waiters are polled first, so all four wait before the message is sent.
+    let send = async { writer.send("Goodbye".into()).await };
+    let ((a, b, closed, closed_again), sent) = within(
+        10,
+        "every waiter",
+        futures_util::future::join(waiters, send),
+    )
+    .await;
+    sent.unwrap();
+    let mut read: Vec<_> = a.into_iter().chain(b).collect();
+    assert_eq!(read.pop(), Some(Ok(text("Goodbye"))));
+    assert!(read.is_empty(), "{read:?}");
+    assert_eq!(closed, Ok(info(Some(1000), "")));
+    assert_eq!(closed, closed_again);
 }
 
 pub fn wse_01_to_wse_05_websocket_error(_base: &str) {
