@@ -658,7 +658,8 @@ impl WebSocketStreamBuilder {
 }
 
 impl WebSocketStream {
-    /// `new WebSocketStream(url)`.
+    /// `new WebSocketStream(url)`. The URL is checked as by [`WebSocket::new`]: a relative
+    /// URL is a `SyntaxError` natively and resolves against the page's base URL in the browser.
     ///
     /// ```
     /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:9/")?;

@@ -164,8 +164,11 @@ impl WebSocket {
     pub const CLOSED: ReadyState = ReadyState::Closed;
 
     /// `new WebSocket(url)`: checks the URL and returns at once in CONNECTING; the
-    /// handshake runs in the background. `http`/`https` map to `ws`/`wss`; a fragment, a
-    /// relative URL or another scheme is a `SyntaxError`.
+    /// handshake runs in the background. `http`/`https` map to `ws`/`wss`; a fragment or
+    /// another scheme is a `SyntaxError`. A relative URL (`"/echo"`, `"chat"`, `"?"`) is a
+    /// `SyntaxError` natively, where there is no base URL; in the browser it resolves against
+    /// the page's base URL, as the browser's constructor does (the same holds for
+    /// [`with_protocols`](Self::with_protocols), the builder and [`WebSocketStream`](crate::WebSocketStream)).
     ///
     /// ```
     /// use isows::{Error, WebSocket};
@@ -176,7 +179,8 @@ impl WebSocket {
     }
 
     /// `new WebSocket(url, protocols)`. Each protocol must be a non-empty token and none may
-    /// repeat (ASCII case-insensitively), else `SyntaxError`.
+    /// repeat (ASCII case-insensitively), else `SyntaxError`. The URL is checked (and, in the
+    /// browser, resolved) as by [`new`](Self::new).
     ///
     /// ```
     /// use isows::{Error, WebSocket};

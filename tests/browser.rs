@@ -168,3 +168,94 @@ async fn run_sockets(n: usize) {
         }
     }
 }
+
+/// What the page's own `new WebSocket(input)` reports as `url` (the socket is closed at once).
+fn chromium_url(input: &str) -> String {
+    use js_sys::{Array, Function, Reflect};
+    let class: Function = Reflect::get(&js_sys::global(), &"WebSocket".into())
+        .unwrap()
+        .into();
+    let ws = Reflect::construct(&class, &Array::of1(&input.into())).unwrap();
+    let url = Reflect::get(&ws, &"url".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let close: Function = Reflect::get(&ws, &"close".into()).unwrap().into();
+    close.call0(&ws).unwrap();
+    url
+}
+
+/// Puts `<base href>` in the page (or takes it out with `None`).
+fn set_base_href(href: Option<&str>) {
+    use js_sys::{Function, Reflect};
+    use wasm_bindgen::JsValue;
+    let get = |t: &JsValue, k: &str| Reflect::get(t, &k.into()).unwrap();
+    let call = |t: &JsValue, m: &str, args: &[JsValue]| {
+        let f: Function = get(t, m).into();
+        f.apply(t, &args.iter().collect()).unwrap()
+    };
+    let document = get(&js_sys::global(), "document");
+    let head = get(&document, "head");
+    let existing = call(&document, "querySelector", &["base".into()]);
+    if !existing.is_null() {
+        call(&head, "removeChild", &[existing]);
+    }
+    if let Some(href) = href {
+        let base = call(&document, "createElement", &["base".into()]);
+        Reflect::set(&base, &"href".into(), &href.into()).unwrap();
+        call(&head, "appendChild", &[base]);
+    }
+}
+
+/// C-06 in the browser: a relative URL resolves against the page's base URL, exactly as the
+/// page's own `WebSocket` resolves it, for `WebSocket::new`, `with_protocols`, the builder and
+/// `WebSocketStream` (on the page's own and over the browser's `WebSocket`); with a
+/// `<base href>` pointing at the test server, `"echo"` opens and echoes. Natively the same
+/// inputs are a `SyntaxError` (`conformance::constructor::c_06_…`).
+#[wasm_bindgen_test]
+async fn c_06_relative_urls_resolve_against_the_page() {
+    for input in ["/echo", "test", "?"] {
+        let expected = chromium_url(input);
+        assert!(expected.starts_with("ws://"), "{expected}");
+        let ws = isows::WebSocket::new(input).unwrap();
+        assert_eq!(ws.url(), expected, "WebSocket::new({input:?})");
+        ws.close();
+        let ws = isows::WebSocket::with_protocols(input, ["chat"]).unwrap();
+        assert_eq!(ws.url(), expected, "with_protocols({input:?})");
+        ws.close();
+        for over_websocket in [false, true] {
+            let builder = isows::WebSocketStream::builder(isows::WebSocket::builder(input));
+            let builder = match over_websocket {
+                true => builder.over_websocket(),
+                false => builder,
+            };
+            let ws = builder.connect().unwrap();
+            assert_eq!(
+                ws.url(),
+                expected,
+                "WebSocketStream {input:?} {over_websocket}"
+            );
+            ws.close(isows::CloseInfo::default()).unwrap();
+        }
+    }
+    // The server's address as an http URL: the base of the page for a moment.
+    let http_base = format!("{}/", BASE.replacen("ws://", "http://", 1));
+    set_base_href(Some(&http_base));
+    let ws = isows::WebSocket::new("echo").unwrap();
+    let url = ws.url().to_owned();
+    let mut rec = record(&ws);
+    let w = ws.clone();
+    ws.set_onopen(move |_| w.send("relative").unwrap());
+    let w = ws.clone();
+    ws.set_onmessage(move |_| w.close());
+    let stream = isows::WebSocketStream::new("echo").unwrap();
+    let stream_url = stream.url().to_owned();
+    stream.close(isows::CloseInfo::default()).unwrap();
+    set_base_href(None);
+    assert_eq!(url, format!("{BASE}/echo"));
+    assert_eq!(stream_url, format!("{BASE}/echo"));
+    assert_eq!(
+        names(&rec.through_close().await),
+        ["open", "message", "close"]
+    );
+}

@@ -3,7 +3,7 @@
 //! event goes to the page's log callback as `(type, text)`.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use isows::{MessageData, WebSocket};
 use wasm_bindgen::prelude::*;
@@ -16,12 +16,18 @@ use wasm_bindgen::prelude::*;
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 thread_local! {
-    static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+    // A `Cell` (taken and put back), not a `RefCell`: no borrow-panic formatting in the .wasm.
+    static SOCKET: Cell<Option<WebSocket>> = const { Cell::new(None) };
 }
 
 fn socket() -> Result<WebSocket, JsValue> {
     SOCKET
-        .with(|s| s.borrow().clone())
+        .with(|s| {
+            let ws = s.take();
+            let copy = ws.clone();
+            s.set(ws);
+            copy
+        })
         .ok_or_else(|| JsValue::from_str("not connected"))
 }
 
@@ -87,7 +93,9 @@ pub fn connect(url: &str, protocols: js_sys::Array, log: js_sys::Function) -> Re
             c.was_clean().into(),
         )
     });
-    SOCKET.with(|s| *s.borrow_mut() = Some(ws));
+    // The socket replaced is dropped outside the cell.
+    let old = SOCKET.with(|s| s.replace(Some(ws)));
+    drop(old);
     Ok(())
 }
 
