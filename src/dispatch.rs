@@ -532,7 +532,7 @@ mod loom_model {
             shared.emit(Happening::Message(MessageData::Text("m".into())));
             shared.emit(Happening::Closing);
         }
-        shared.emit(Happening::Close(CloseEvent::abnormal()));
+        shared.emit(Happening::Close(CloseEvent::abnormal(ErrorCause::Aborted)));
     }
 
     /// A late listener's thread delivers the held message (it has the turn); the connection

@@ -207,6 +207,13 @@ pub enum ErrorCause {
     PingFlood,
     /// The opening handshake did not finish within the configured timeout.
     Timeout,
+    /// The connection ended without a closing handshake after it opened: the server closed
+    /// TCP or reset it (the I/O error is the source). Carried by the `close` event
+    /// ([`CloseEvent::cause`](crate::CloseEvent::cause)): the browser fires no `error` then.
+    ConnectionLost(Detail),
+    /// `close()` was called and the server's Close frame did not come within the close
+    /// timeout. Carried by the `close` event, as `ConnectionLost`.
+    CloseTimeout,
     /// `close()` was called while the socket was CONNECTING.
     ClosedBeforeOpen,
     /// The connection task stopped without finishing (its runtime shut down).
@@ -238,6 +245,11 @@ impl fmt::Display for ErrorCause {
                 "the server sent more than 1024 pings while it read none of the replies"
             ),
             ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
+            ErrorCause::ConnectionLost(m) => write!(f, "the connection was lost: {m}"),
+            ErrorCause::CloseTimeout => write!(
+                f,
+                "the server did not answer the closing handshake within the close timeout"
+            ),
             ErrorCause::ClosedBeforeOpen => {
                 write!(
                     f,
@@ -280,6 +292,7 @@ impl std::error::Error for ErrorCause {
             | ErrorCause::Subprotocol(d)
             | ErrorCause::Handshake(d)
             | ErrorCause::Protocol(d)
+            | ErrorCause::ConnectionLost(d)
             | ErrorCause::MessageTooBig(d) => d
                 .source
                 .as_deref()

@@ -315,6 +315,39 @@ impl MessageData {
     }
 }
 
+impl MessageData {
+    /// The payload's bytes, text or binary (a text message's UTF-8), for parsers that take
+    /// bytes: `serde_json::from_slice(e.data().as_bytes())`.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Tick { price: f64 }
+    /// let data = isows::MessageData::Text(r#"{"price": 1.5}"#.into());
+    /// let tick: Tick = serde_json::from_slice(data.as_bytes())?;
+    /// // Or, for text only: serde_json::from_str(data.as_text().unwrap_or_default())
+    /// assert_eq!(tick.price, 1.5);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            MessageData::Text(s) => s.as_bytes(),
+            MessageData::Binary(b) => b,
+        }
+    }
+}
+
+/// The payload's bytes ([`MessageData::as_bytes`]), for APIs generic over `AsRef<[u8]>`.
+///
+/// ```
+/// fn checksum(data: impl AsRef<[u8]>) -> u32 { data.as_ref().iter().map(|&b| b as u32).sum() }
+/// assert_eq!(checksum(isows::MessageData::Text("AB".into())), 131);
+/// ```
+impl AsRef<[u8]> for MessageData {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 impl std::fmt::Display for MessageData {
     /// Text as is; binary as JavaScript's `String(arrayBuffer)` would not help, so as
     /// `[N bytes]`.
@@ -385,6 +418,8 @@ pub struct CloseEvent {
     pub(crate) code: u16,
     pub(crate) reason: String,
     pub(crate) was_clean: bool,
+    /// Why the close was not clean (natively; `None` after a clean close and in the browser).
+    pub(crate) cause: Option<ErrorCause>,
     pub(crate) target: Target,
 }
 
@@ -431,14 +466,66 @@ impl CloseEvent {
         self.was_clean
     }
 
+    /// Why the connection closed without a clean closing handshake: the same cause as the
+    /// `error` event when the connection failed, and, when the browser fires `close` 1006
+    /// without an `error` (TCP reset or closed after open, catalog CL-22), what happened
+    /// ([`ErrorCause::ConnectionLost`] with the I/O error, [`ErrorCause::CloseTimeout`]).
+    /// `None` after a clean close, and in the browser, which does not tell. JS has no such
+    /// attribute.
+    ///
+    /// ```no_run
+    /// # async fn f(ws: isows::WebSocket) {
+    /// let close = ws.closed().await;
+    /// if let Some(cause) = close.cause() {
+    ///     eprintln!("closed {}: {cause}", close.code());
+    /// }
+    /// # }
+    /// ```
+    pub fn cause(&self) -> Option<&ErrorCause> {
+        self.cause.as_ref()
+    }
+
+    /// Close 1006 for `cause`.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn abnormal() -> Self {
+    pub(crate) fn abnormal(cause: ErrorCause) -> Self {
         CloseEvent {
             code: 1006,
             reason: String::new(),
             was_clean: false,
+            cause: Some(cause),
             target: Target::default(),
         }
+    }
+}
+
+/// `the WebSocket closed: code 1006 (unclean)`, with the reason when there is one; the cause
+/// is the error's `source()`.
+///
+/// ```
+/// # fn f(close: isows::CloseEvent) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// Err(close)?
+/// # }
+/// ```
+impl std::fmt::Display for CloseEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the WebSocket closed: code {}", self.code)?;
+        if !self.reason.is_empty() {
+            write!(f, " {:?}", self.reason)?;
+        }
+        if !self.was_clean {
+            f.write_str(" (unclean)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A close event is an error where a close was not wanted (`opened()` failing, `?` on
+/// `wait_opened()`); its `source()` is [`CloseEvent::cause`].
+impl std::error::Error for CloseEvent {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -66,6 +66,8 @@ struct ErrorData {
     message: String,
     close_code: Option<u16>,
     reason: String,
+    /// Why the socket failed or closed uncleanly (natively).
+    cause: Option<crate::ErrorCause>,
 }
 
 impl WebSocketError {
@@ -85,7 +87,13 @@ impl WebSocketError {
             None => close_args::check_reason(CONTEXT, reason)?,
         }
         let close_code = close_code.or((!reason.is_empty()).then_some(1000));
-        Ok(Self::make("WebSocketError", message, close_code, reason))
+        Ok(Self::make(
+            "WebSocketError",
+            message,
+            close_code,
+            reason,
+            None,
+        ))
     }
 
     /// The error for a JS error object the browser's `WebSocketStream` gave.
@@ -102,16 +110,46 @@ impl WebSocketError {
             "TypeError" => "TypeError",
             _ => "WebSocketError",
         };
-        Self::make(name, message, close_code, reason)
+        Self::make(name, message, close_code, reason, None)
     }
 
-    fn make(name: &'static str, message: &str, close_code: Option<u16>, reason: &str) -> Self {
+    fn make(
+        name: &'static str,
+        message: &str,
+        close_code: Option<u16>,
+        reason: &str,
+        cause: Option<crate::ErrorCause>,
+    ) -> Self {
         WebSocketError(Arc::new(ErrorData {
             name,
             message: message.to_owned(),
             close_code,
             reason: reason.to_owned(),
+            cause,
         }))
+    }
+
+    /// Why the connection failed or was lost, natively: the same [`ErrorCause`](crate::ErrorCause)
+    /// the `WebSocket`'s `error` event (or its `close` event, for a connection lost after
+    /// open) carries: refused, DNS, TLS, an HTTP status with its body, a timeout, a reset, a
+    /// protocol violation, a proxy. It is also the error's `source()`. `None` for an
+    /// `AbortError`, an `InvalidStateError`, an error made with [`new`](Self::new), and in the
+    /// browser (which does not tell).
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), isows::Error> {
+    /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:9/")?;
+    /// if let Err(e) = ws.opened().await {
+    ///     match e.cause() {
+    ///         Some(cause) if cause.status() == Some(403) => println!("go away"),
+    ///         Some(isows::ErrorCause::Connect(_)) => println!("not up yet: retry"),
+    ///         other => println!("{e}: {other:?}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn cause(&self) -> Option<&crate::ErrorCause> {
+        self.0.cause.as_ref()
     }
 
     /// `"WebSocketError"`, or `"AbortError"` (the stream was aborted before it opened), or
@@ -178,11 +216,14 @@ impl Eq for WebSocketError {}
 
 impl std::fmt::Debug for WebSocketError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct(self.0.name)
-            .field("message", &self.0.message)
+        let mut s = f.debug_struct(self.0.name);
+        s.field("message", &self.0.message)
             .field("close_code", &self.0.close_code)
-            .field("reason", &self.0.reason)
-            .finish()
+            .field("reason", &self.0.reason);
+        if let Some(cause) = &self.0.cause {
+            s.field("cause", cause);
+        }
+        s.finish()
     }
 }
 
@@ -196,7 +237,15 @@ impl std::fmt::Display for WebSocketError {
     }
 }
 
-impl std::error::Error for WebSocketError {}
+/// `source()` is [`WebSocketError::cause`], where there is one.
+impl std::error::Error for WebSocketError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .cause
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// `{closeCode, reason}`: what `closed` resolves to (the code is always there then), and
 /// what [`WebSocketStream::close`] takes (no code and no reason: an empty Close frame; only a
@@ -327,7 +376,7 @@ impl StreamState {
         self.aborted.load(Ordering::SeqCst).then(|| {
             self.abort_error
                 .get_or_init(|| {
-                    WebSocketError::make("AbortError", "The operation was aborted.", None, "")
+                    WebSocketError::make("AbortError", "The operation was aborted.", None, "", None)
                 })
                 .clone()
         })
@@ -352,6 +401,7 @@ impl StreamState {
                     "The WebSocket closed without a closing handshake.",
                     Some(close.code()),
                     close.reason(),
+                    close.cause().cloned(),
                 )
             })
             .clone())
@@ -372,6 +422,7 @@ impl StreamState {
                     "The WebSocketStream is closing or closed.",
                     None,
                     "",
+                    None,
                 )
             })
             .clone()
@@ -761,7 +812,7 @@ impl WebSocketStream {
                 protocol: state.ws.protocol(),
                 extensions: state.ws.extensions(),
             }),
-            Err(_) => Err(state
+            Err(close) => Err(state
                 .opened_error
                 .get_or_init(|| {
                     WebSocketError::make(
@@ -769,6 +820,7 @@ impl WebSocketStream {
                         "The WebSocket connection could not be established.",
                         None,
                         "",
+                        close.cause().cloned(),
                     )
                 })
                 .clone()),
@@ -829,6 +881,43 @@ impl WebSocketStream {
     }
 }
 
+impl WebSocketStream {
+    /// `close({closeCode, reason})` in short: [`close`](Self::close) with a code and a reason,
+    /// as [`WebSocket::close_with`].
+    ///
+    /// ```
+    /// let ws = isows::WebSocketStream::new("ws://127.0.0.1:9/")?;
+    /// assert_eq!(ws.close_with(999, "").unwrap_err().name(), "InvalidAccessError");
+    /// ws.close_with(4000, "done")?;
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
+        self.close(CloseInfo {
+            close_code: Some(code),
+            reason: reason.to_owned(),
+        })
+    }
+}
+
+impl WebSocketBuilder {
+    /// A [`WebSocketStream`] with these options, in one chain:
+    /// `WebSocket::builder(url).protocols(["chat"]).stream().connect()` is
+    /// `WebSocketStream::builder(WebSocket::builder(url).protocols(["chat"])).connect()`.
+    ///
+    /// ```
+    /// let ws = isows::WebSocket::builder("ws://127.0.0.1:9/")
+    ///     .protocols(["chat"])
+    ///     .stream()
+    ///     .read_high_water_mark(64 << 10)
+    ///     .connect()?;
+    /// assert_eq!(ws.url(), "ws://127.0.0.1:9/");
+    /// # Ok::<(), isows::Error>(())
+    /// ```
+    pub fn stream(self) -> WebSocketStreamBuilder {
+        WebSocketStream::builder(self)
+    }
+}
+
 impl std::fmt::Debug for WebSocketStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocketStream")
@@ -838,6 +927,26 @@ impl std::fmt::Debug for WebSocketStream {
 }
 
 /// The stream's `readable`: a [`Stream`](futures_core::Stream) of received messages.
+///
+/// **Cancel safety**: `reader.next()` is cancel-safe. A message leaves the stream only when
+/// `next()` returns it, so dropping the future (the losing branch of `tokio::select!`, a
+/// timeout) loses nothing; the next call gets the same message.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// # async fn f(mut reader: isows::Reader) {
+/// loop {
+///     tokio::select! {
+///         m = reader.next() => match m {
+///             Some(Ok(m)) => println!("{m}"),
+///             Some(Err(e)) => break eprintln!("{e}: {:?}", e.cause()),
+///             None => break,
+///         },
+///         _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => println!("tick"),
+///     }
+/// }
+/// # }
+/// ```
 pub struct Reader {
     inner: ReaderInner,
 }
@@ -938,6 +1047,13 @@ impl std::fmt::Debug for Reader {
 /// (everything handed to the OS); `poll_close` closes the stream and waits for the closing
 /// handshake (catalog WSS-11). On the browser's own `WebSocketStream` these are its writer's
 /// `ready`, the last `write()` and `close()`.
+///
+/// **Cancel safety**: waiting for room and flushing are cancel-safe (`flush()`, and
+/// `poll_ready` through `futures_util::SinkExt::flush`, only wait). `send(m)` and `feed(m)`
+/// own the message: dropped while they wait for room, the message is dropped unsent; once
+/// they have handed it to the writer (`start_send`, right after the wait) it is queued and
+/// leaves in order, even if the rest of `send`'s flush is cancelled. In `select!`, keep the message outside the
+/// future (`writer.feed(m.clone())`) or wait for room in the `select!` and write after it.
 pub struct Writer {
     inner: WriterInner,
 }

@@ -333,8 +333,11 @@ impl WebSocket {
     }
 
     /// `send(data)`: text from `&str`/`String`, binary from `&[u8]`/`Vec<u8>`/`Bytes`.
-    /// `InvalidStateError` while CONNECTING. While CLOSING or CLOSED the data is discarded
-    /// but `buffered_amount()` still grows, as in the browser.
+    /// `InvalidStateError` while CONNECTING. While CLOSING or CLOSED it returns `Ok` and the
+    /// data is **discarded** (never sent), while `buffered_amount()` still grows, as in the
+    /// browser: check [`ready_state`](Self::ready_state) first when that matters. A socket
+    /// that must not lose what is sent while the connection is down is the reconnecting
+    /// socket's job (it queues while down), not `WebSocket`'s.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -259,3 +259,29 @@ async fn c_06_relative_urls_resolve_against_the_page() {
         ["open", "message", "close"]
     );
 }
+
+/// The browser hides why a connection failed: the causes are `None` there (natively they say
+/// why: `tests/causes.rs`), on both APIs and both stream backings; the errors still compose
+/// with `?` as `Box<dyn Error>`.
+#[wasm_bindgen_test]
+async fn failure_causes_are_hidden_by_the_browser() {
+    // The server refuses the upgrade (HTTP 403 with a body): natively the cause has both.
+    let refused = format!("{BASE}/refuse?status=403&len=40");
+    let ws = isows::WebSocket::new(&refused).unwrap();
+    let close = ws.opened().await.unwrap_err();
+    assert_eq!((close.code(), close.cause()), (1006, None));
+    let boxed: Box<dyn std::error::Error> = close.into();
+    assert!(boxed.source().is_none());
+    for over_websocket in [false, true] {
+        let builder = isows::WebSocket::builder(&refused).stream();
+        let builder = match over_websocket {
+            true => builder.over_websocket(),
+            false => builder,
+        };
+        let stream = builder.connect().unwrap();
+        let e = stream.opened().await.unwrap_err();
+        assert_eq!(e.cause(), None, "{over_websocket}");
+        let e = stream.closed().await.unwrap_err();
+        assert_eq!(e.cause(), None, "{over_websocket}");
+    }
+}

@@ -94,8 +94,8 @@ impl EndGuard {
     }
 
     pub(crate) fn fail(&mut self, cause: ErrorCause) {
-        self.shared.emit(Happening::Error(cause));
-        self.close(CloseEvent::abnormal());
+        self.shared.emit(Happening::Error(cause.clone()));
+        self.close(CloseEvent::abnormal(cause));
     }
 
     fn close(&mut self, event: CloseEvent) {
@@ -200,10 +200,11 @@ pub(crate) async fn run(
                 code,
                 reason,
                 was_clean: true,
+                cause: None,
                 target: Default::default(),
             })
         }
-        End::Lost => guard.close(CloseEvent::abnormal()),
+        End::Lost(cause) => guard.close(CloseEvent::abnormal(cause)),
         End::Abort(cause) => {
             // Drop TCP now (before listeners run), with what is queued.
             drop(session);
@@ -231,8 +232,9 @@ async fn wait_for_fail(commands: &Commands) -> ErrorCause {
 enum End {
     /// The closing handshake completed.
     Clean,
-    /// TCP ended without a closing handshake, or the close timeout passed: close 1006 only.
-    Lost,
+    /// TCP ended without a closing handshake, or the close timeout passed: close 1006 only
+    /// (no `error`, as in the browser), with what happened.
+    Lost(ErrorCause),
     /// The connection is failed: error, then close 1006; send this Close code first.
     Fail(ErrorCause, Option<u16>),
     /// The handle failed the connection: drop TCP at once, then error and close 1006.
@@ -283,6 +285,13 @@ impl Drop for EndBurst<'_> {
     fn drop(&mut self) {
         self.0.end_burst();
     }
+}
+
+/// TCP ended (the server closed it) before any Close frame.
+fn closed_without_handshake() -> ErrorCause {
+    ErrorCause::ConnectionLost(
+        "the server closed the connection without a closing handshake".into(),
+    )
 }
 
 /// tungstenite's "would block": the bridge's way of saying `Pending`.
@@ -391,7 +400,8 @@ impl Session<'_> {
         }
         if let Some(timer) = &mut self.timer {
             if timer.poll_unpin(cx).is_ready() {
-                return Poll::Ready(self.ended());
+                // The close timeout (the linger after both Close frames ends cleanly).
+                return Poll::Ready(self.ended(|| ErrorCause::CloseTimeout));
             }
         }
         if more {
@@ -504,11 +514,11 @@ impl Session<'_> {
 
     /// How the connection ends when TCP closes or a timer runs out: clean once the server's
     /// Close frame arrived, else lost.
-    fn ended(&self) -> End {
+    fn ended(&self, lost: impl FnOnce() -> ErrorCause) -> End {
         if self.close_received.is_some() {
             End::Clean
         } else {
-            End::Lost
+            End::Lost(lost())
         }
     }
 
@@ -525,7 +535,7 @@ impl Session<'_> {
                 Err(e) if would_block(&e) => return Poll::Pending,
                 // The stream ended (tungstenite saw TCP close, or the closing handshake is over).
                 Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
-                    return Poll::Ready(Some(self.ended()))
+                    return Poll::Ready(Some(self.ended(closed_without_handshake)))
                 }
                 Err(e) => return Poll::Ready(Some(self.classify(e))),
             };
@@ -621,10 +631,16 @@ impl Session<'_> {
             return End::Clean;
         }
         match error {
-            WsError::ConnectionClosed
-            | WsError::AlreadyClosed
-            | WsError::Io(_)
-            | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Lost,
+            WsError::ConnectionClosed | WsError::AlreadyClosed => {
+                End::Lost(closed_without_handshake())
+            }
+            WsError::Io(e) => End::Lost(ErrorCause::ConnectionLost(Detail::with_source(
+                e.to_string(),
+                e,
+            ))),
+            WsError::Protocol(e @ ProtocolError::ResetWithoutClosingHandshake) => End::Lost(
+                ErrorCause::ConnectionLost(Detail::with_source(e.to_string(), e)),
+            ),
             WsError::Capacity(e) => End::Fail(
                 ErrorCause::MessageTooBig(Detail::with_source(e.to_string(), e)),
                 Some(1009),

@@ -214,6 +214,8 @@ pub(crate) fn connect(
                 code: e.code(),
                 reason: e.reason(),
                 was_clean: e.was_clean(),
+                // The browser does not tell why.
+                cause: None,
                 target: Default::default(),
             }));
             s.connection.inner.release();
