@@ -1,27 +1,90 @@
-//! The one interface both backends implement (`native::Connection`, `wasm::Connection`): the
-//! handle's methods that depend on the backend. The compiler checks that both have them all
-//! and alike; `WebSocket` calls nothing else of a backend but `connect`.
+//! The seam between the portable core and the backends: the one interface a backend
+//! implements, and the marker it implements it for. The core names no backend: it calls
+//! [`Platform`]'s [`Backend`] methods and its connection's [`Connection`] methods; the backend
+//! compiled for the target (`src/native/` on tokio, `src/wasm/` in the browser) writes
+//! `impl Backend for Platform`. The loom models run the core against a model backend of their
+//! own (`dispatch::loom_model`).
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use crate::dispatch::SocketState;
 use crate::error::Error;
 use crate::message::Message;
+use crate::options::Options;
+use crate::stream::backing::StreamBacking;
 use crate::websocket::ReadyState;
 
-/// The backend's side of one socket. `state` is the portable state the dispatcher keeps;
-/// a backend whose platform is the source of truth (the browser) may ignore it.
-pub(crate) trait Backend {
+/// The backend compiled for this target: `src/native/` implements [`Backend`] for it on
+/// every target but wasm32, `src/wasm/` on wasm32.
+pub(crate) struct Platform;
+
+/// What the core asks of a backend, besides each socket's [`Connection`].
+pub(crate) trait Backend: Sized + 'static {
+    /// The backend's side of one socket.
+    type Connection: Connection;
+    /// The options only this backend reads, set by its own builder methods (natively TLS,
+    /// proxies and name pinning; none in the browser).
+    type Options: Default + Clone;
+    /// A transport the caller opened (`connect_with_stream`); uninhabited in the browser.
+    type Given;
+    /// What a `WebSocketStream` runs on.
+    type Stream: StreamBacking;
+
+    /// Checks everything (the URL, the subprotocols, the options) and starts the socket in
+    /// CONNECTING. Nothing reaches the network for rejected input, or when
+    /// `options.aborted`.
+    fn connect(
+        options: Options,
+        given: Option<Self::Given>,
+    ) -> Result<Arc<SocketState<Self>>, Error>;
+
+    /// Runs a blocking wait, or refuses it (`InvalidStateError`/`NotSupportedError`) where it
+    /// could never return.
+    fn block_on<T>(wait: impl FnOnce() -> T) -> Result<T, Error>;
+
+    /// A handle on `state` for the `target()` of its events (none for a model backend).
+    fn handle(state: &Arc<SocketState<Self>>) -> Option<crate::WebSocket>;
+}
+
+/// The backend's side of one socket: the handle's methods that depend on the backend. `state`
+/// is the portable state the dispatcher keeps; a backend whose platform is the source of
+/// truth (the browser) may ignore it.
+pub(crate) trait Connection: Sized + 'static {
     /// `readyState`.
-    fn ready_state(&self, state: &SocketState) -> ReadyState;
+    fn ready_state<B: Backend>(&self, state: &SocketState<B>) -> ReadyState;
     /// `bufferedAmount`.
-    fn buffered_amount(&self, state: &SocketState) -> u64;
+    fn buffered_amount(&self) -> u64;
     /// `protocol`.
-    fn protocol(&self, state: &SocketState) -> String;
+    fn protocol<B: Backend>(&self, state: &SocketState<B>) -> String;
     /// `extensions`.
-    fn extensions(&self, state: &SocketState) -> String;
+    fn extensions<B: Backend>(&self, state: &SocketState<B>) -> String;
     /// `send(data)`.
-    fn send(&self, state: &SocketState, message: Message) -> Result<(), Error>;
+    fn send<B: Backend>(&self, state: &SocketState<B>, message: Message) -> Result<(), Error>;
     /// `close()` (`None`) or `close(code, reason)`.
-    fn close(&self, state: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error>;
+    fn close<B: Backend>(
+        &self,
+        state: &SocketState<B>,
+        frame: Option<(u16, &str)>,
+    ) -> Result<(), Error>;
     /// The last handle is gone and no listener is left.
-    fn release(&self, state: &SocketState);
+    fn release<B: Backend>(&self, state: &SocketState<B>);
+
+    /// A `WebSocketStream` writer (`writer`, an id of `crate::waiters`) may go on: what is
+    /// buffered costs at most `limit`, or the socket is no longer open. Else its waker is
+    /// kept until the backend's next flush (natively) or looked at again soon (the browser
+    /// has no event for it).
+    fn poll_write_room<B: Backend>(
+        &self,
+        state: &SocketState<B>,
+        cx: &mut Context<'_>,
+        writer: u64,
+        limit: u64,
+    ) -> Poll<()>;
+    /// Whether everything a stream's writers buffered has left (a flush is done).
+    fn drained(&self) -> bool;
+    /// A stream's writer handed a message to `send()`.
+    fn stream_sent(&self);
+    /// A stream's writer goes away (its waker with it).
+    fn writer_left(&self, writer: u64);
 }

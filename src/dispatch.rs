@@ -25,6 +25,12 @@
 //!    the queue is empty; a later registration still gets what was held.
 //! 6. No lock is held while user code runs (`crate::lock`).
 
+// The native connection task's burst (a `Burst` guard): its turn for a whole poll.
+#[cfg(not(target_arch = "wasm32"))]
+mod burst;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use burst::Burst;
+
 /// The queue's and the held events' deque. On wasm32 a linked list: in a browser events come
 /// one per task, so the queue is almost always empty, and `VecDeque`'s slicing would bring
 /// its index-panic formatting (~1.6 KB) into the `.wasm`.
@@ -35,6 +41,7 @@ type Deque<T> = std::collections::LinkedList<T>;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use crate::backend::{Backend, Platform};
 use crate::completion::Completion;
 use crate::error::ErrorCause;
 use crate::event::{
@@ -42,8 +49,6 @@ use crate::event::{
 };
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::lock::{Guard, Lock};
-#[cfg(not(target_arch = "wasm32"))]
-use crate::native::BurstCache;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::sync::{AtomicU8, AtomicUsize};
 use crate::websocket::ReadyState;
@@ -114,8 +119,9 @@ struct EventQueue {
     turn_waiter: Option<std::task::Waker>,
 }
 
-/// The state of one socket that outlives any one handle.
-pub(crate) struct SocketState {
+/// The state of one socket that outlives any one handle, over backend `B` (the target's
+/// [`Platform`]; the loom models use a model backend).
+pub(crate) struct SocketState<B: Backend = Platform> {
     pub(crate) url: String,
     pub(crate) origin: Arc<str>,
     ready_state: AtomicU8,
@@ -125,17 +131,13 @@ pub(crate) struct SocketState {
     pub(crate) opened: Completion<Result<(), CloseEvent>>,
     pub(crate) closed: Completion<CloseEvent>,
     /// The backend's side of the socket.
-    pub(crate) connection: crate::platform::Connection,
+    pub(crate) connection: B::Connection,
     /// How many `WebSocket` handles exist (the last one's drop may release the socket).
     pub(crate) handles: AtomicUsize,
 }
 
-impl SocketState {
-    pub(crate) fn new(
-        url: String,
-        origin: String,
-        connection: crate::platform::Connection,
-    ) -> Arc<Self> {
+impl<B: Backend> SocketState<B> {
+    pub(crate) fn new(url: String, origin: String, connection: B::Connection) -> Arc<Self> {
         Arc::new(SocketState {
             url,
             origin: origin.into(),
@@ -152,8 +154,8 @@ impl SocketState {
 
     /// A handle to give events as `target()` (dropped with the event unless a listener
     /// keeps it).
-    fn target_handle(self: &Arc<Self>) -> crate::WebSocket {
-        crate::WebSocket::from_state(self)
+    fn target_handle(self: &Arc<Self>) -> Option<crate::WebSocket> {
+        B::handle(self)
     }
 
     pub(crate) fn ready_state(&self) -> ReadyState {
@@ -223,72 +225,6 @@ impl SocketState {
     fn remove_cell(&self, id: u64) {
         let removed = self.queue.lock().registry.remove_cell(id);
         drop(removed);
-    }
-
-    /// Starts a burst of the native connection task: it keeps the queue's turn until
-    /// `end_burst`, so each message it reports with `emit_message_in_burst` takes the lock
-    /// once, not twice. False if another thread is running the queue (then report with `emit`);
-    /// `waker` is then woken when that thread gives the turn back (kept in the same lock, so
-    /// that release is not missed).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn begin_burst_or_wait(&self, waker: &std::task::Waker) -> bool {
-        let mut q = self.queue.lock();
-        if !std::mem::replace(&mut q.running, true) {
-            return true;
-        }
-        match &mut q.turn_waiter {
-            Some(w) => w.clone_from(waker),
-            None => q.turn_waiter = Some(waker.clone()),
-        }
-        false
-    }
-
-    /// A message during a burst (`emit` of `Happening::Message`, same rules). What others
-    /// queued meanwhile (a listener registered for held events, a `Closing`) is delivered
-    /// first. `cache` keeps the message listeners' snapshot and the origin from one message
-    /// to the next, moved rather than cloned.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn emit_message_in_burst(
-        self: &Arc<Self>,
-        data: MessageData,
-        cache: &mut BurstCache,
-    ) {
-        let (mut event, stale) = {
-            let mut q = self.queue.lock();
-            if !q.items.is_empty() {
-                q.items.push_back(Item::Happen(Happening::Message(data)));
-                drop(q);
-                return self.run(true);
-            }
-            let Some(event) = self.message_event(data, cache.origin.take()) else {
-                return;
-            };
-            let Some(event) = self.hold_unheard(&mut q, event) else {
-                return;
-            };
-            let ty = EventType::Message;
-            let stale = match &cache.snapshot {
-                Some(s) if q.registry.is_current(ty.index(), s) => None,
-                _ => cache.snapshot.replace(q.registry.snapshot(ty)),
-            };
-            (event, stale)
-        };
-        drop(stale);
-        event.set_target(cache.target.take().unwrap_or_else(|| self.target_handle()));
-        if let Some(snapshot) = &cache.snapshot {
-            // A message settles nothing: straight to the listeners.
-            deliver(snapshot, &event, &|id| self.remove_cell(id));
-        }
-        if let AnyEvent::Message(m) = event {
-            cache.origin = Some(m.origin);
-            cache.target = m.target.0;
-        }
-    }
-
-    /// Ends a burst: delivers what is queued and gives the turn back.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn end_burst(self: &Arc<Self>) {
-        self.run(false);
     }
 
     fn enqueue(self: &Arc<Self>, item: Item) {
@@ -486,9 +422,83 @@ fn hold(q: &mut EventQueue, event: AnyEvent) {
 #[cfg(all(test, isows_loom))]
 mod loom_model {
     use super::*;
+    use crate::backend::Connection;
+    use crate::error::Error;
     use crate::listeners::Callback;
+    use crate::message::Message;
+    use crate::options::Options;
     use loom::sync::atomic::AtomicUsize;
     use loom::sync::Mutex as LoomMutex;
+    use std::task::{Context, Poll};
+
+    /// The model backend: sockets made by hand, a connection that does nothing.
+    struct Model;
+    struct ModelConnection;
+
+    impl Backend for Model {
+        type Connection = ModelConnection;
+        type Options = ();
+        type Given = std::convert::Infallible;
+        type Stream = crate::stream::socket::SocketStream;
+
+        fn connect(_: Options, _: Option<Self::Given>) -> Result<Arc<SocketState<Self>>, Error> {
+            Err(Error::NotSupportedError(
+                "the model makes its sockets by hand".into(),
+            ))
+        }
+
+        fn block_on<T>(_: impl FnOnce() -> T) -> Result<T, Error> {
+            Err(Error::NotSupportedError("no blocking in the model".into()))
+        }
+
+        fn handle(_: &Arc<SocketState<Self>>) -> Option<crate::WebSocket> {
+            None
+        }
+    }
+
+    impl Connection for ModelConnection {
+        fn ready_state<B: Backend>(&self, state: &SocketState<B>) -> ReadyState {
+            state.ready_state()
+        }
+        fn buffered_amount(&self) -> u64 {
+            0
+        }
+        fn protocol<B: Backend>(&self, _: &SocketState<B>) -> String {
+            String::new()
+        }
+        fn extensions<B: Backend>(&self, _: &SocketState<B>) -> String {
+            String::new()
+        }
+        fn send<B: Backend>(&self, _: &SocketState<B>, _: Message) -> Result<(), Error> {
+            Ok(())
+        }
+        fn close<B: Backend>(
+            &self,
+            _: &SocketState<B>,
+            _: Option<(u16, &str)>,
+        ) -> Result<(), Error> {
+            Ok(())
+        }
+        fn release<B: Backend>(&self, _: &SocketState<B>) {}
+        fn poll_write_room<B: Backend>(
+            &self,
+            _: &SocketState<B>,
+            _: &mut Context<'_>,
+            _: u64,
+            _: u64,
+        ) -> Poll<()> {
+            Poll::Ready(())
+        }
+        fn drained(&self) -> bool {
+            true
+        }
+        fn stream_sent(&self) {}
+        fn writer_left(&self, _: u64) {}
+    }
+
+    fn socket() -> Arc<SocketState<Model>> {
+        SocketState::new("ws://h/".into(), "http://h".into(), ModelConnection)
+    }
 
     #[derive(Default)]
     struct Probe {
@@ -511,23 +521,21 @@ mod loom_model {
         }
     }
 
-    fn register(shared: &Arc<SocketState>, ty: EventType, callback: Callback) {
+    fn register(shared: &Arc<SocketState<Model>>, ty: EventType, callback: Callback) {
         shared.with_registry(|r| (Some(ty), r.add(ty, callback, false)));
     }
 
-    fn task(shared: &Arc<SocketState>) {
+    fn task(shared: &Arc<SocketState<Model>>) {
         shared.emit(Happening::Open {
             protocol: String::new(),
             extensions: String::new(),
         });
         // One poll of the connection task: a message and the server's Close in a burst, if
         // the turn is free (the guard is only made when it was taken).
-        let mut cache = BurstCache::default();
-        if shared.begin_burst_or_wait(std::task::Waker::noop()) {
-            shared.emit_message_in_burst(MessageData::Text("m".into()), &mut cache);
+        if let Some(mut burst) = shared.begin_burst(std::task::Waker::noop()) {
+            burst.emit_message(MessageData::Text("m".into()));
             shared.emit(Happening::Closing);
-            cache.end();
-            shared.end_burst();
+            drop(burst);
         } else {
             shared.emit(Happening::Message(MessageData::Text("m".into())));
             shared.emit(Happening::Closing);
@@ -542,11 +550,7 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let shared = SocketState::new(
-                "ws://h/".into(),
-                "http://h".into(),
-                crate::platform::Connection::for_model(),
-            );
+            let shared = socket();
             let probe = Arc::new(Probe::default());
             shared.emit(Happening::Open {
                 protocol: String::new(),
@@ -560,12 +564,11 @@ mod loom_model {
                 })
             };
             loom::future::block_on(std::future::poll_fn(|cx| {
-                match shared.begin_burst_or_wait(cx.waker()) {
-                    true => std::task::Poll::Ready(()),
-                    false => std::task::Poll::Pending,
+                match shared.begin_burst(cx.waker()) {
+                    Some(burst) => Poll::Ready(burst),
+                    None => Poll::Pending,
                 }
             }));
-            shared.end_burst();
             late.join().unwrap();
             assert_eq!(*probe.log.lock().unwrap(), ["message"]);
         });
@@ -576,11 +579,7 @@ mod loom_model {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(3);
         builder.check(|| {
-            let shared = SocketState::new(
-                "ws://h/".into(),
-                "http://h".into(),
-                crate::platform::Connection::for_model(),
-            );
+            let shared = socket();
             let probe = Arc::new(Probe::default());
             register(&shared, EventType::Open, probe.listener("open"));
             register(&shared, EventType::Close, probe.listener("close"));

@@ -540,14 +540,14 @@ pub(crate) enum AnyEvent {
 
 impl AnyEvent {
     /// Sets the socket the event is dispatched on.
-    pub(crate) fn set_target(&mut self, target: crate::WebSocket) {
+    pub(crate) fn set_target(&mut self, target: Option<crate::WebSocket>) {
         let slot = match self {
             AnyEvent::Open(e) => &mut e.target,
             AnyEvent::Message(e) => &mut e.target,
             AnyEvent::Error(e) => &mut e.target,
             AnyEvent::Close(e) => &mut e.target,
         };
-        slot.0 = Some(target);
+        slot.0 = target;
     }
 
     pub(crate) fn event_type(&self) -> EventType {

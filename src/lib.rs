@@ -38,14 +38,12 @@
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod backend;
+mod builder;
 mod close_args;
 mod completion;
 mod dispatch;
 mod error;
 mod event;
-#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
-#[doc(hidden)]
-pub mod fuzz;
 mod inbox;
 mod listeners;
 mod lock;
@@ -63,10 +61,11 @@ mod websocket;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
-#[cfg(not(target_arch = "wasm32"))]
-use native as platform;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
+#[doc(hidden)]
+pub use native::fuzz;
 #[cfg(not(target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
 pub use native::Certificate;
@@ -88,11 +87,10 @@ pub use native_tls;
 )]
 pub use rustls;
 #[cfg(target_arch = "wasm32")]
-use wasm as platform;
-#[cfg(target_arch = "wasm32")]
 #[cfg_attr(docsrs, doc(cfg(target_arch = "wasm32")))]
 pub use wasm::live_sockets;
 
+pub use builder::WebSocketBuilder;
 pub use dispatch::{HELD_MESSAGE_BYTES, HELD_MESSAGE_LIMIT};
 pub use error::{Detail, Error, ErrorCause};
 pub use event::{
@@ -111,6 +109,6 @@ pub use stream::{
     AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream,
     WebSocketStreamBuilder, Writer, DEFAULT_READ_HIGH_WATER_MARK, DEFAULT_WRITE_HIGH_WATER_MARK,
 };
-pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket, WebSocketBuilder};
+pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket};
 
 pub use bytes::Bytes;

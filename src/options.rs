@@ -1,7 +1,11 @@
 //! What [`WebSocket::builder`](crate::WebSocket::builder) collects: the browser's arguments
 //! (URL, subprotocols) and the options browsers do not offer.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::backend::{Backend, Platform};
+use crate::inbox::Inbox;
 
 /// Default limit for the opening handshake (DNS, TCP, TLS and HTTP together).
 ///
@@ -32,6 +36,8 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 pub(crate) struct Options {
     pub(crate) url: String,
     pub(crate) protocols: Vec<String>,
+    // What follows is read by the native backend only; the browser refuses a socket for which
+    // any of it was set (`native_only` names the setters).
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) max_message_size: Option<usize>,
     pub(crate) max_frame_size: Option<usize>,
@@ -40,26 +46,15 @@ pub(crate) struct Options {
     pub(crate) max_buffered_amount: Option<u64>,
     /// RFC 6455 §4.1: one CONNECTING connection per IP address and port.
     pub(crate) serialize_handshakes: bool,
-    /// Names of the native-only options that were set (wasm32 rejects them).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    /// Names of the native-only options that were set (the browser refuses them).
     pub(crate) native_only: Vec<&'static str>,
-    /// TLS settings (native only: `src/native/tls.rs`).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) tls: crate::native::TlsOptions,
-    /// A `WebSocketStream`'s queue, which the connection task fills (native only).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
-    /// A `WebSocketStream`'s writers' accounting, which the connection task drains (native
-    /// only).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) outbox: Option<std::sync::Arc<crate::native::Outbox>>,
-    /// A `WebSocketStream`'s abort signal fired before it was made: check the arguments,
-    /// make no request (native only; the browser's stream is given its aborted signal).
-    #[cfg(not(target_arch = "wasm32"))]
+    /// The options of the backend's own builder methods ([`Backend::Options`]).
+    pub(crate) backend: <Platform as Backend>::Options,
+    /// A `WebSocketStream`'s queue: messages go there instead of to listeners.
+    pub(crate) inbox: Option<Arc<Inbox>>,
+    /// A `WebSocketStream`'s abort signal fired before it was made: check the arguments, make
+    /// no request.
     pub(crate) aborted: bool,
-    /// Name pinning and proxies (native only: `src/native/dial.rs`, `proxy.rs`).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) net: crate::native::NetOptions,
 }
 
 impl Options {
@@ -75,16 +70,9 @@ impl Options {
             max_buffered_amount: None,
             serialize_handshakes: true,
             native_only: Vec::new(),
-            #[cfg(not(target_arch = "wasm32"))]
-            tls: Default::default(),
-            #[cfg(not(target_arch = "wasm32"))]
+            backend: Default::default(),
             inbox: None,
-            #[cfg(not(target_arch = "wasm32"))]
-            outbox: None,
-            #[cfg(not(target_arch = "wasm32"))]
             aborted: false,
-            #[cfg(not(target_arch = "wasm32"))]
-            net: Default::default(),
         }
     }
 }

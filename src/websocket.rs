@@ -4,7 +4,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Connection, Platform};
+use crate::builder::WebSocketBuilder;
 use crate::dispatch::SocketState;
 use crate::error::Error;
 use crate::event::{
@@ -13,7 +14,6 @@ use crate::event::{
 use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
 use crate::options::Options;
-use crate::platform as backend;
 
 /// `Send` on native targets, nothing on wasm32: listeners must be `Send` natively (they run
 /// on the runtime's threads) and may capture `Rc` in the browser.
@@ -223,7 +223,7 @@ impl WebSocket {
         &self.shared
     }
 
-    fn conn(&self) -> &backend::Connection {
+    fn conn(&self) -> &<Platform as Backend>::Connection {
         &self.shared.connection
     }
 
@@ -261,7 +261,7 @@ impl WebSocket {
     /// # Ok::<(), isows::Error>(())
     /// ```
     pub fn buffered_amount(&self) -> u64 {
-        self.conn().buffered_amount(self.shared())
+        self.conn().buffered_amount()
     }
 
     /// `protocol`: the subprotocol the server selected; `""` until `open`.
@@ -284,25 +284,6 @@ impl WebSocket {
     /// ```
     pub fn extensions(&self) -> String {
         self.conn().extensions(self.shared())
-    }
-
-    /// The server's `101 Switching Protocols` response (status and every header: cookies,
-    /// server-chosen values), from the `open` event on; `None` before. Natively only: the
-    /// browser does not expose it.
-    ///
-    /// ```no_run
-    /// let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
-    /// if ws.wait_opened()?.is_ok() {
-    ///     let response = ws.handshake_response().unwrap();
-    ///     assert_eq!(response.status(), 101);
-    ///     println!("{:?}", response.header("set-cookie"));
-    /// }
-    /// # Ok::<(), isows::Error>(())
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn handshake_response(&self) -> Option<&crate::HttpResponse> {
-        self.conn().response.get()
     }
 
     /// `binaryType` (default `Blob`).
@@ -631,7 +612,7 @@ impl WebSocket {
         f: impl FnOnce(&SocketState, Option<Duration>) -> Option<T>,
         timeout: Option<Duration>,
     ) -> Result<Option<T>, Error> {
-        backend::block_on_completion(|| f(self.shared(), timeout))
+        Platform::block_on(|| f(self.shared(), timeout))
     }
 }
 
@@ -641,316 +622,4 @@ fn erase<K: EventKind>(mut listener: impl FnMut(&K::Event) + MaybeSend + 'static
             listener(e)
         }
     })
-}
-
-/// Collects what [`WebSocket::builder`] is given; [`connect`](Self::connect) checks it all and
-/// starts the socket.
-///
-/// ```no_run
-/// let ws = isows::WebSocket::builder("ws://127.0.0.1:8080/")
-///     .protocols(["chat", "superchat"])
-///     .max_message_size(Some(1 << 20))
-///     .connect()?;
-/// # Ok::<(), isows::Error>(())
-/// ```
-#[must_use = "call connect() to create the socket"]
-pub struct WebSocketBuilder {
-    pub(crate) options: Options,
-}
-
-/// Shows the options; the URL's password and header values are not shown.
-///
-/// ```
-/// let b = isows::WebSocket::builder("ws://u:secret@h/").header("Authorization", "Bearer t");
-/// let shown = format!("{b:?}");
-/// assert!(shown.contains("u:***@h") && !shown.contains("secret") && !shown.contains("Bearer"));
-/// ```
-impl std::fmt::Debug for WebSocketBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let o = &self.options;
-        let headers: Vec<&str> = o.headers.iter().map(|(name, _)| name.as_str()).collect();
-        f.debug_struct("WebSocketBuilder")
-            .field("url", &crate::redact::redact(&o.url))
-            .field("protocols", &o.protocols)
-            .field("headers", &headers)
-            .field("max_message_size", &o.max_message_size)
-            .field("max_frame_size", &o.max_frame_size)
-            .field("handshake_timeout", &o.handshake_timeout)
-            .field("close_timeout", &o.close_timeout)
-            .field("max_buffered_amount", &o.max_buffered_amount)
-            .field("serialize_handshakes", &o.serialize_handshakes)
-            .finish_non_exhaustive()
-    }
-}
-
-impl WebSocketBuilder {
-    /// The subprotocols to request (`new WebSocket(url, protocols)`).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").protocols(["a", "b"]);
-    /// ```
-    pub fn protocols<I, S>(mut self, protocols: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        // A loop, not `collect()`: for a `Vec<String>` argument that would bring a second,
-        // in-place, collection routine into a `.wasm`.
-        let mut list = Vec::new();
-        for p in protocols {
-            list.push(p.as_ref().to_owned());
-        }
-        self.options.protocols = list;
-        self
-    }
-
-    /// An extra request header (native only). The headers the protocol itself uses
-    /// (`Host`, `Upgrade`, `Connection`, `Sec-WebSocket-*`) cannot be set; a bad name or
-    /// value is a `SyntaxError` from `connect()`.
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").header("Origin", "https://example.com");
-    /// ```
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options
-            .headers
-            .push((name.to_owned(), value.to_owned()));
-        self.options.native_only.push("header");
-        self
-    }
-
-    /// The largest incoming message (default 64 MiB; `None`: no limit). A bigger one fails
-    /// the connection with close code 1009 (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").max_message_size(Some(1 << 20));
-    /// ```
-    pub fn max_message_size(mut self, limit: Option<usize>) -> Self {
-        self.options.max_message_size = limit;
-        self.options.native_only.push("max_message_size");
-        self
-    }
-
-    /// The largest incoming frame (default 16 MiB; `None`: no limit) (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").max_frame_size(Some(1 << 20));
-    /// ```
-    pub fn max_frame_size(mut self, limit: Option<usize>) -> Self {
-        self.options.max_frame_size = limit;
-        self.options.native_only.push("max_frame_size");
-        self
-    }
-
-    /// Limit for the whole opening handshake: DNS, TCP, TLS and HTTP (default 30 s). When
-    /// it passes: `error` (cause `Timeout`), then `close` 1006 (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").handshake_timeout(std::time::Duration::from_secs(5));
-    /// ```
-    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.options.handshake_timeout = timeout;
-        self.options.native_only.push("handshake_timeout");
-        self
-    }
-
-    /// How long `close()` waits for the server's Close frame before dropping the connection
-    /// (default 10 s; then `close` 1006, not clean) (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").close_timeout(std::time::Duration::from_secs(2));
-    /// ```
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.options.close_timeout = timeout;
-        self.options.native_only.push("close_timeout");
-        self
-    }
-
-    /// The most `buffered_amount()` may reach (default: no limit). A `send()` that would go
-    /// over it is not sent; the connection fails instead (`error` with cause
-    /// `SendBufferFull`, then `close` 1006), as the standard's "send buffer full" rule says
-    /// (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").max_buffered_amount(Some(16 << 20));
-    /// ```
-    pub fn max_buffered_amount(mut self, limit: Option<u64>) -> Self {
-        self.options.max_buffered_amount = limit;
-        self.options.native_only.push("max_buffered_amount");
-        self
-    }
-
-    /// Whether this socket waits for the opening handshake of any other socket to the same IP
-    /// address and port to finish before it connects (default `true`). That is RFC 6455
-    /// §4.1's rule ("no more than one connection in a CONNECTING state" per address), which
-    /// browsers enforce to protect servers from scripts; with `false` the handshake starts at
-    /// once, as other native clients do, for programs that open many sockets to one server
-    /// they trust (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://h/").serialize_handshakes(false);
-    /// ```
-    pub fn serialize_handshakes(mut self, serialize: bool) -> Self {
-        self.options.serialize_handshakes = serialize;
-        self.options.native_only.push("serialize_handshakes");
-        self
-    }
-
-    /// Use this TLS connector for `wss://` instead of the default (native only).
-    ///
-    /// ```no_run
-    /// let tls = isows::native_tls::TlsConnector::new().unwrap();
-    /// let b = isows::WebSocket::builder("wss://h/").tls_connector(tls);
-    /// ```
-    #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(all(feature = "native-tls", not(target_arch = "wasm32"))))
-    )]
-    pub fn tls_connector(mut self, connector: native_tls::TlsConnector) -> Self {
-        self.options.tls.connector = Some(connector);
-        self.options.native_only.push("tls_connector");
-        self
-    }
-
-    /// Use this rustls configuration for `wss://` (native only, feature `rustls` or
-    /// `rustls-platform-roots`): its roots, client certificates, ALPN, verifier. It wins over
-    /// [`add_root_certificate`](Self::add_root_certificate) and, with both TLS features
-    /// compiled in, selects rustls for this socket.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use isows::rustls;
-    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
-    /// let config = rustls::ClientConfig::builder_with_provider(provider)
-    ///     .with_safe_default_protocol_versions()
-    ///     .unwrap()
-    ///     .with_root_certificates(rustls::RootCertStore::empty())
-    ///     .with_no_client_auth();
-    /// let b = isows::WebSocket::builder("wss://h/").rustls_config(Arc::new(config));
-    /// ```
-    #[cfg(all(feature = "rustls-core", not(target_arch = "wasm32")))]
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(all(
-            any(feature = "rustls", feature = "rustls-platform-roots"),
-            not(target_arch = "wasm32")
-        )))
-    )]
-    pub fn rustls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
-        self.options.tls.rustls = Some(config);
-        self.options.native_only.push("rustls_config");
-        self
-    }
-
-    /// Trust this root certificate too, besides the TLS library's default roots (native
-    /// only; with native-tls the system's store, with rustls those of the features: Mozilla's
-    /// for `rustls`, the system's for `rustls-platform-roots`).
-    ///
-    /// ```no_run
-    /// let pem = std::fs::read("ca.pem").unwrap();
-    /// let ca = isows::Certificate::from_pem(&pem)?;
-    /// let b = isows::WebSocket::builder("wss://h/").add_root_certificate(ca);
-    /// # Ok::<(), isows::Error>(())
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn add_root_certificate(mut self, certificate: crate::Certificate) -> Self {
-        self.options.tls.root_certificates.push(certificate);
-        self.options.native_only.push("add_root_certificate");
-        self
-    }
-
-    /// Go through this proxy (native only): `http://[user:password@]host[:port]` (HTTP
-    /// `CONNECT`, with Basic proxy authentication), `socks5://…` (SOCKS5, the name resolved
-    /// here) or `socks5h://…` (the proxy resolves it); no scheme means `http://`, the port
-    /// defaults to 1080, as curl reads them. Checked by [`connect`](Self::connect): a bad URL
-    /// is a `SyntaxError`. Without this call the environment decides (`https_proxy` for
-    /// `wss://`, `http_proxy` for `ws://`, then `all_proxy`, and `no_proxy`; see the README).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("wss://example.com/").proxy("http://user:pw@proxy.corp:3128");
-    /// let err = isows::WebSocket::builder("ws://h/").proxy("ftp://p").connect().unwrap_err();
-    /// assert_eq!(err.name(), "SyntaxError");
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn proxy(mut self, url: &str) -> Self {
-        self.options.net.proxy = crate::native::ProxySetting::Url(url.to_owned());
-        self.options.native_only.push("proxy");
-        self
-    }
-
-    /// Connect directly, whatever the proxy variables of the environment say (native only).
-    ///
-    /// ```
-    /// let b = isows::WebSocket::builder("ws://127.0.0.1:9/").no_proxy();
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn no_proxy(mut self) -> Self {
-        self.options.net.proxy = crate::native::ProxySetting::Off;
-        self.options.native_only.push("no_proxy");
-        self
-    }
-
-    /// Resolve `host` to these addresses instead of asking DNS (native only), as reqwest's
-    /// `resolve_to_addrs`: they are tried in Happy Eyeballs order. An address with port 0
-    /// takes the URL's port. The URL, `Host` header and TLS name stay `host`.
-    ///
-    /// ```
-    /// let addrs = ["127.0.0.1:0".parse().unwrap()];
-    /// let b = isows::WebSocket::builder("ws://echo.test:8080/").resolve_to_addrs("echo.test", &addrs);
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn resolve_to_addrs(mut self, host: &str, addrs: &[std::net::SocketAddr]) -> Self {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        self.options.net.resolve.push((host, addrs.to_vec()));
-        self.options.native_only.push("resolve_to_addrs");
-        self
-    }
-
-    /// Checks the URL, then the protocols, then the options (the constructor's order), and
-    /// starts the socket in CONNECTING. Nothing touches the network for rejected input.
-    ///
-    /// ```
-    /// let err = isows::WebSocket::builder("ws://h/").protocols([""]).connect().unwrap_err();
-    /// assert_eq!(err.name(), "SyntaxError");
-    /// ```
-    pub fn connect(self) -> Result<WebSocket, Error> {
-        Ok(WebSocket::from_state(&backend::connect(
-            self.options,
-            None,
-        )?))
-    }
-
-    /// Like [`connect`](Self::connect), over a stream you opened yourself (native only): a
-    /// Unix socket, an in-memory duplex, a tunnel. The URL still gives the `Host`, the
-    /// resource and the origin, and `wss://` still runs TLS (over your stream); every check of
-    /// the handshake and after is kept. No DNS lookup, no connection of isows' own, and no
-    /// wait for other handshakes to the same server.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), isows::Error> {
-    /// let (client, _server) = tokio::io::duplex(4096);
-    /// let ws = isows::WebSocket::builder("ws://in-memory/").connect_with_stream(client)?;
-    /// assert_eq!(ws.ready_state(), isows::WebSocket::CONNECTING);
-    /// # Ok(()) }
-    /// ```
-    #[cfg(not(target_arch = "wasm32"))]
-    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-    pub fn connect_with_stream<S>(self, stream: S) -> Result<WebSocket, Error>
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        Ok(WebSocket::from_state(&backend::connect(
-            self.options,
-            Some(Box::new(stream)),
-        )?))
-    }
 }

@@ -21,7 +21,7 @@ use futures_util::task::AtomicWaker;
 #[cfg(all(test, isows_loom))]
 use loom::future::AtomicWaker;
 
-use crate::sync::{AtomicBool, AtomicU64, Mutex};
+use crate::sync::{AtomicBool, Mutex};
 
 /// `AtomicWaker::register`, whose signature differs between futures and loom.
 fn register(slot: &AtomicWaker, cx: &Context<'_>) {
@@ -57,9 +57,6 @@ pub(crate) struct CommandQueue<T, U> {
     has_urgent: AtomicBool,
     /// A flag the consumer reads at every wake-up, whatever is queued ahead.
     flagged: AtomicBool,
-    /// `bufferedAmount`: bytes given to `send()` and not yet handed to the OS (the handle
-    /// adds, the task subtracts after each flush).
-    pub(crate) buffered_amount: AtomicU64,
 }
 
 impl<T, U> CommandQueue<T, U> {
@@ -75,7 +72,6 @@ impl<T, U> CommandQueue<T, U> {
             urgent: Mutex::new(None),
             has_urgent: AtomicBool::new(false),
             flagged: AtomicBool::new(false),
-            buffered_amount: AtomicU64::new(0),
         }
     }
 

@@ -57,9 +57,12 @@ pub(crate) async fn connect(
     let connect = async {
         // The address's CONNECTING slot is kept until the handshake ends.
         let (stream, _slot): (BoxIo, _) = match &proxy {
-            Some(proxy) => (proxy::tunnel(proxy, target, &options.net).await?, None),
+            Some(proxy) => (
+                proxy::tunnel(proxy, target, &options.backend.net).await?,
+                None,
+            ),
             None => {
-                let addrs = dial::resolve(&target.host, target.port, &options.net).await?;
+                let addrs = dial::resolve(&target.host, target.port, &options.backend.net).await?;
                 let dialed = dial::dial(&addrs, options.serialize_handshakes).await?;
                 (Box::new(dialed.tcp), dialed.slot)
             }

@@ -1,11 +1,18 @@
-//! The native backend: tokio + tungstenite, TLS through native-tls.
+//! The native backend: tokio + tungstenite, TLS through native-tls or rustls, proxies, and
+//! one connection task per socket (`task.rs`). It implements the core's [`Backend`] for
+//! [`Platform`]; nothing outside this folder names what is in it.
 
 mod bridge;
-mod burst;
+mod buffered;
 mod certificate;
+mod channel;
 mod commands;
 mod dial;
+/// Entry points for the fuzz targets (`fuzz/`; feature `fuzzing`, not part of the API).
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod handshake;
+mod options;
 mod outbox;
 mod proxy;
 mod read_buffer;
@@ -15,57 +22,69 @@ mod tls;
 mod turns;
 mod url;
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use self::commands::CommandQueue;
-
-use self::task::Command;
-use crate::backend::Backend;
+use self::channel::{Channel, Command};
+use crate::backend::{Backend, Platform};
 use crate::dispatch::SocketState;
 use crate::error::{Error, ErrorCause};
 use crate::message::Message;
 use crate::options::Options;
 use crate::websocket::ReadyState;
 
-pub(crate) use burst::BurstCache;
 pub use certificate::Certificate;
-pub(crate) use dial::NetOptions;
+pub(crate) use options::NativeOptions;
 pub(crate) use outbox::Outbox;
-pub(crate) use proxy::ProxySetting;
-pub(crate) use runtime::block_on_completion;
-pub(crate) use tls::TlsOptions;
+
+impl Backend for Platform {
+    type Connection = Connection;
+    type Options = NativeOptions;
+    type Given = handshake::BoxIo;
+    type Stream = crate::stream::socket::SocketStream;
+
+    fn connect(options: Options, given: Option<Self::Given>) -> Result<Arc<SocketState>, Error> {
+        connect(options, given)
+    }
+
+    fn block_on<T>(wait: impl FnOnce() -> T) -> Result<T, Error> {
+        runtime::block_on_completion(wait)
+    }
+
+    fn handle(state: &Arc<SocketState>) -> Option<crate::WebSocket> {
+        Some(crate::WebSocket::from_state(state))
+    }
+}
 
 /// The handles' side of the connection task.
 pub(crate) struct Connection {
-    commands: Arc<task::Commands>,
+    channel: Arc<Channel>,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
     max_buffered_amount: Option<u64>,
     /// The server's `101`, set by the task just before `open`.
     pub(crate) response: std::sync::OnceLock<crate::HttpResponse>,
 }
 
-/// The backend's side of the handle's methods (the wasm32 backend has the same ones).
-impl Backend for Connection {
-    fn ready_state(&self, shared: &SocketState) -> ReadyState {
+impl crate::backend::Connection for Connection {
+    fn ready_state<B: Backend>(&self, shared: &SocketState<B>) -> ReadyState {
         shared.ready_state()
     }
 
-    fn buffered_amount(&self, _: &SocketState) -> u64 {
-        self.commands.buffered_amount.load(Ordering::Acquire)
+    fn buffered_amount(&self) -> u64 {
+        self.channel.buffered.get()
     }
 
-    fn protocol(&self, shared: &SocketState) -> String {
+    fn protocol<B: Backend>(&self, shared: &SocketState<B>) -> String {
         shared.protocol()
     }
 
-    fn extensions(&self, shared: &SocketState) -> String {
+    fn extensions<B: Backend>(&self, shared: &SocketState<B>) -> String {
         shared.extensions()
     }
 
     /// `send()`: counted in `bufferedAmount` in every state after CONNECTING, transmitted
     /// only while OPEN; over `max_buffered_amount` the connection fails.
-    fn send(&self, shared: &SocketState, message: Message) -> Result<(), Error> {
+    fn send<B: Backend>(&self, shared: &SocketState<B>, message: Message) -> Result<(), Error> {
         let state = shared.ready_state();
         if state == ReadyState::Connecting {
             return Err(Error::InvalidStateError(
@@ -74,21 +93,21 @@ impl Backend for Connection {
         }
         let len = message.len() as u64;
         if let (ReadyState::Open, Some(max)) = (state, self.max_buffered_amount) {
-            if self.commands.buffered_amount.load(Ordering::Acquire) + len > max {
+            if self.channel.buffered.would_pass(len, max) {
                 // The standard's "flag as full, then close the connection": error, close 1006.
                 if shared.transition(ReadyState::Open, ReadyState::Closing) {
-                    self.commands.push_urgent(ErrorCause::SendBufferFull);
+                    self.channel
+                        .commands
+                        .push_urgent(ErrorCause::SendBufferFull);
                 }
                 return Ok(());
             }
         }
-        self.commands
-            .buffered_amount
-            .fetch_add(len, Ordering::AcqRel);
+        self.channel.buffered.add(len);
         if state == ReadyState::Open {
             // One queue for every thread and listener: sends leave in the order of the calls.
             // If the task has ended the socket is closing or closed: the data is discarded.
-            self.commands.push(Command::Send(message));
+            self.channel.commands.push(Command::Send(message));
         }
         Ok(())
     }
@@ -96,7 +115,11 @@ impl Backend for Connection {
     /// `close()` / `close(code, reason)`: the arguments are checked in every state; then
     /// CONNECTING fails the connection, OPEN starts the closing handshake (both move to
     /// CLOSING at once), CLOSING and CLOSED do nothing.
-    fn close(&self, shared: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error> {
+    fn close<B: Backend>(
+        &self,
+        shared: &SocketState<B>,
+        frame: Option<(u16, &str)>,
+    ) -> Result<(), Error> {
         if let Some((code, reason)) = frame {
             crate::close_args::check(code, reason)?;
         }
@@ -104,7 +127,9 @@ impl Backend for Connection {
             match shared.ready_state() {
                 ReadyState::Connecting => {
                     if shared.transition(ReadyState::Connecting, ReadyState::Closing) {
-                        self.commands.push_urgent(ErrorCause::ClosedBeforeOpen);
+                        self.channel
+                            .commands
+                            .push_urgent(ErrorCause::ClosedBeforeOpen);
                         return Ok(());
                     }
                 }
@@ -122,60 +147,90 @@ impl Backend for Connection {
 
     /// The last handle is gone and no listener is left: nobody can observe the socket, so
     /// it is closed (OPEN) or abandoned (CONNECTING).
-    fn release(&self, shared: &SocketState) {
+    fn release<B: Backend>(&self, shared: &SocketState<B>) {
         match shared.ready_state() {
             ReadyState::Open => self.start_closing(None),
-            ReadyState::Connecting => self.commands.push_urgent(ErrorCause::ClosedBeforeOpen),
+            ReadyState::Connecting => self
+                .channel
+                .commands
+                .push_urgent(ErrorCause::ClosedBeforeOpen),
             ReadyState::Closing | ReadyState::Closed => {}
+        }
+    }
+
+    fn poll_write_room<B: Backend>(
+        &self,
+        shared: &SocketState<B>,
+        cx: &mut Context<'_>,
+        writer: u64,
+        limit: u64,
+    ) -> Poll<()> {
+        let Some(outbox) = &self.channel.outbox else {
+            return Poll::Ready(());
+        };
+        outbox.poll_room(
+            cx,
+            writer,
+            limit,
+            || self.channel.buffered.get(),
+            || shared.ready_state() != ReadyState::Open,
+        )
+    }
+
+    fn drained(&self) -> bool {
+        let overhead = self.channel.outbox.as_ref().map_or(0, |o| o.overhead());
+        self.channel.buffered.get() + overhead == 0
+    }
+
+    fn stream_sent(&self) {
+        if let Some(outbox) = &self.channel.outbox {
+            outbox.sent();
+        }
+    }
+
+    fn writer_left(&self, writer: u64) {
+        if let Some(outbox) = &self.channel.outbox {
+            outbox.leave(writer);
         }
     }
 }
 
 impl Connection {
-    /// A connection with no task behind it, for the loom model of the dispatcher.
-    #[cfg(all(test, isows_loom))]
-    pub(crate) fn for_model() -> Connection {
-        Connection {
-            commands: Arc::new(CommandQueue::new()),
-            max_buffered_amount: None,
-            response: Default::default(),
-        }
-    }
-
     /// Queues the Close frame behind the data sent before it, and starts the close timeout
     /// now (the task sees the flag at once, even while it cannot write).
     fn start_closing(&self, frame: Option<(u16, String)>) {
-        self.commands.push(Command::Close(frame));
-        self.commands.flag();
+        self.channel.commands.push(Command::Close(frame));
+        self.channel.commands.flag();
     }
 }
 
 /// Checks everything (URL, then protocols, then headers) and starts the connection task, over
 /// the network or over `stream`.
-pub(crate) fn connect(
-    options: Options,
-    stream: Option<handshake::BoxIo>,
-) -> Result<Arc<SocketState>, Error> {
+fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<SocketState>, Error> {
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
     // The environment is read now, as a client reads it when it is built.
     let proxy = match stream {
         Some(_) => Ok(None),
-        None => proxy::choose(&options.net.proxy, &target, |name| std::env::var(name).ok())?,
+        None => proxy::choose(&options.backend.net.proxy, &target, |name| {
+            std::env::var(name).ok()
+        })?,
     };
-    let queue = Arc::new(CommandQueue::new());
+    // A stream's writers wait on an outbox of their own.
+    let outbox = options.inbox.as_ref().map(|_| Arc::new(Outbox::default()));
+    let channel = Arc::new(Channel::new(outbox.clone()));
     let connection = Connection {
-        commands: queue.clone(),
+        channel: channel.clone(),
         max_buffered_amount: options.max_buffered_amount,
         response: Default::default(),
     };
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let stream_queues = options.inbox.clone().zip(options.outbox.clone());
+    let stream_queues = options.inbox.clone().zip(outbox);
     let stream_queues = stream_queues.map(|(inbox, outbox)| task::StreamQueues { inbox, outbox });
-    let mut guard = task::EndGuard::new(shared.clone(), queue.clone(), stream_queues);
+    let mut guard = task::EndGuard::new(shared.clone(), channel.clone(), stream_queues);
     if options.aborted {
         // An abort signal fired before the stream was made: no DNS lookup, no connection, no
         // place in the server's line; the socket fails at once (WHATWG: no request is made).
@@ -222,16 +277,4 @@ fn check_headers(headers: &[(String, String)]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// For the fuzz targets (`crate::fuzz`).
-#[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_check_response(buf: &[u8], key: &str, protocols: &[String]) -> bool {
-    handshake::check_response(buf, key, protocols).is_ok()
-}
-
-/// For the fuzz targets: the serialized URL, or the error.
-#[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_parse_url(input: &str) -> Result<String, Error> {
-    url::parse(input).map(|t| t.serialized)
 }

@@ -13,7 +13,6 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,13 +23,13 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
 
-use super::commands::CommandQueue;
+use super::buffered::Unflushed;
+use super::channel::{Channel, Command};
 use super::handshake::{self, Stream};
 use super::outbox::Outbox;
 use super::turns::Ticket;
 use super::url::Target;
-use super::BurstCache;
-use crate::dispatch::{Happening, SocketState};
+use crate::dispatch::{Burst, Happening, SocketState};
 use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::inbox::{Inbox, Staged};
@@ -47,24 +46,12 @@ const BATCH: usize = 256;
 /// Commands' buffer capacity kept between bursts.
 const IDLE_PENDING_CAPACITY: usize = 1024;
 
-/// What the handle asks of the task, in order.
-pub(crate) enum Command {
-    Send(Message),
-    /// Start the closing handshake; `None` sends an empty Close body.
-    Close(Option<(u16, String)>),
-}
-
-/// The queue from the handles to the task. Its urgent item fails the connection ahead of
-/// everything queued: `close()` while CONNECTING (or the last handle dropped then), or the
-/// send buffer is full.
-pub(crate) type Commands = CommandQueue<Command, ErrorCause>;
-
 /// Reports `error` + `close` if the task ends without reporting a close itself (its runtime
 /// shut down, or a panic, or it was dropped before it first ran), so no socket ever waits
 /// forever for its close event.
 pub(crate) struct EndGuard {
     shared: Arc<SocketState>,
-    commands: Arc<Commands>,
+    channel: Arc<Channel>,
     /// A `WebSocketStream`'s queues: the inbox is finished and the writers woken after the
     /// close.
     stream: Option<StreamQueues>,
@@ -82,12 +69,12 @@ pub(crate) struct StreamQueues {
 impl EndGuard {
     pub(crate) fn new(
         shared: Arc<SocketState>,
-        commands: Arc<Commands>,
+        channel: Arc<Channel>,
         stream: Option<StreamQueues>,
     ) -> Self {
         EndGuard {
             shared,
-            commands,
+            channel,
             stream,
             done: false,
         }
@@ -112,7 +99,7 @@ impl EndGuard {
 impl Drop for EndGuard {
     fn drop(&mut self) {
         // Nothing will read the queue again: later sends are dropped at once.
-        self.commands.stop();
+        self.channel.commands.stop();
         if !self.done {
             self.fail(ErrorCause::Aborted);
         }
@@ -139,7 +126,7 @@ pub(crate) async fn run(
     transport: Transport,
 ) {
     let shared = guard.shared.clone();
-    let commands = guard.commands.clone();
+    let channel = guard.channel.clone();
     // Boxed: the handshake's state (DNS, Happy Eyeballs, a proxy's SOCKS or CONNECT, TLS)
     // is freed once it is done, instead of sizing the task's memory for its whole life.
     let connect = Box::pin(async {
@@ -154,7 +141,7 @@ pub(crate) async fn run(
     // the socket was made) is seen before any DNS lookup or connection starts.
     let (stream, handshake) = tokio::select! {
         biased;
-        cause = wait_for_fail(&commands) => return guard.fail(cause),
+        cause = wait_for_fail(&channel) => return guard.fail(cause),
         result = connect => match result {
             Ok(connected) => connected,
             Err(cause) => return guard.fail(cause),
@@ -168,24 +155,22 @@ pub(crate) async fn run(
     });
     let mut session = Session {
         ws: stream,
-        commands,
+        channel,
         pending: VecDeque::new(),
         shared: &shared,
         close_timeout: options.close_timeout,
-        unflushed: 0,
+        unflushed: Unflushed::default(),
         need_flush: false,
         close_sent: false,
         close_received: None,
         timer: None,
         pings_unsent: 0,
         blocked: false,
-        burst: false,
-        cache: BurstCache::default(),
+        burst: None,
         stream: guard.stream.clone().map(|queues| {
             Box::new(StreamSide {
                 queues,
                 staged: Staged::default(),
-                unflushed: 0,
             })
         }),
     };
@@ -225,8 +210,8 @@ pub(crate) async fn run(
 
 /// Waits until the handle asks to fail the connection (close while CONNECTING, or the last
 /// handle dropped then); pends forever otherwise (a socket with listeners lives on).
-async fn wait_for_fail(commands: &Commands) -> ErrorCause {
-    poll_fn(|cx| commands.poll_urgent(cx)).await
+async fn wait_for_fail(channel: &Channel) -> ErrorCause {
+    poll_fn(|cx| channel.commands.poll_urgent(cx)).await
 }
 
 enum End {
@@ -243,13 +228,13 @@ enum End {
 
 struct Session<'a> {
     ws: Stream,
-    commands: Arc<Commands>,
+    channel: Arc<Channel>,
     /// Commands taken from the queue, not yet handed to tungstenite.
     pending: VecDeque<Command>,
     shared: &'a Arc<SocketState>,
     close_timeout: Duration,
-    /// Bytes written since the last flush (they leave `bufferedAmount` when it completes).
-    unflushed: u64,
+    /// What was written since the last flush (it leaves `bufferedAmount` when it completes).
+    unflushed: Unflushed,
     need_flush: bool,
     close_sent: bool,
     /// The first Close frame received: code (1005 for none) and reason.
@@ -260,9 +245,8 @@ struct Session<'a> {
     pings_unsent: u32,
     /// A write would have blocked (tungstenite kept the frame): flush before writing more.
     blocked: bool,
-    /// This poll holds the dispatcher's turn (`SocketState::begin_burst_or_wait`).
-    burst: bool,
-    cache: BurstCache,
+    /// The dispatcher's turn, while this poll holds it (`SocketState::begin_burst`).
+    burst: Option<Burst<'a>>,
     /// A `WebSocketStream`'s queues: messages go to its inbox instead of to listeners, and
     /// reading from TCP pauses while the inbox is at its high-water mark.
     stream: Option<Box<StreamSide>>,
@@ -273,18 +257,6 @@ struct StreamSide {
     queues: StreamQueues,
     /// Messages read for the inbox in this poll, handed over at its end.
     staged: Staged,
-    /// Messages written since the last flush (they leave the outbox's count when it
-    /// completes).
-    unflushed: u64,
-}
-
-/// Gives the dispatcher's turn back at the end of a poll, even if it unwinds.
-struct EndBurst<'a>(&'a Arc<SocketState>);
-
-impl Drop for EndBurst<'_> {
-    fn drop(&mut self) {
-        self.0.end_burst();
-    }
 }
 
 /// TCP ended (the server closed it) before any Close frame.
@@ -301,12 +273,12 @@ fn would_block(error: &WsError) -> bool {
 
 impl Session<'_> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<End> {
-        if let Some(cause) = self.commands.take_urgent() {
+        if let Some(cause) = self.channel.commands.take_urgent() {
             return Poll::Ready(End::Abort(cause));
         }
         self.ws.get_mut().set_waker(cx.waker());
-        self.commands.set_active();
-        if self.commands.take_flag() && self.timer.is_none() {
+        self.channel.commands.set_active();
+        if self.channel.commands.take_flag() && self.timer.is_none() {
             // close() was called: the close timeout runs from now, even while data queued
             // ahead of the Close frame cannot be written.
             self.timer = Some(Box::pin(sleep(self.close_timeout)));
@@ -314,18 +286,14 @@ impl Session<'_> {
         let shared = self.shared;
         // The turn is given back only by the poll that took it. Without it (another thread
         // delivers events) this poll reads nothing, and the turn's return wakes the task.
-        let burst = shared
-            .begin_burst_or_wait(cx.waker())
-            .then(|| EndBurst(shared));
-        self.burst = burst.is_some();
+        self.burst = shared.begin_burst(cx.waker());
         let result = self.work(cx);
         if let Some(r) = &mut self.stream {
             // What this poll read, in one go, before any end of the socket is reported.
             r.queues.inbox.push_staged(&mut r.staged);
         }
-        self.burst = false;
-        drop(burst);
-        self.cache.end();
+        // The turn goes back (what others queued is delivered first).
+        self.burst = None;
         self.take_commands();
         if self.pending.is_empty() && self.pending.capacity() > IDLE_PENDING_CAPACITY {
             // A burst is over: an idle socket keeps no large buffer.
@@ -337,7 +305,11 @@ impl Session<'_> {
         // Sleep only if nothing was queued meanwhile; else come straight back.
         if result.is_pending()
             && self.pending.is_empty()
-            && self.commands.poll_take(cx, &mut self.pending).is_ready()
+            && self
+                .channel
+                .commands
+                .poll_take(cx, &mut self.pending)
+                .is_ready()
         {
             cx.waker().wake_by_ref();
         }
@@ -355,7 +327,7 @@ impl Session<'_> {
                 Err(end) => return Poll::Ready(end),
             };
             // Another thread is delivering events: what is read would only queue behind them.
-            if !self.burst {
+            if self.burst.is_none() {
                 more = commands_left;
                 break;
             }
@@ -387,12 +359,9 @@ impl Session<'_> {
             match self.flush() {
                 Poll::Ready(Ok(())) => {
                     self.need_flush = false;
-                    let n = std::mem::take(&mut self.unflushed);
-                    self.commands.buffered_amount.fetch_sub(n, Ordering::AcqRel);
-                    // A stream's writers may wait for room.
-                    if let Some(r) = &mut self.stream {
-                        r.queues.outbox.flushed(std::mem::take(&mut r.unflushed));
-                    }
+                    // It leaves `bufferedAmount`; a stream's writers may wait for room.
+                    let outbox = self.channel.outbox.as_deref();
+                    self.unflushed.flushed(&self.channel.buffered, outbox);
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
                 Poll::Pending => {}
@@ -474,15 +443,12 @@ impl Session<'_> {
                 // After a Close was sent or received, data is discarded (still counted in
                 // `bufferedAmount`).
                 Command::Send(_) if self.closing() => {
-                    if let Some(r) = &self.stream {
-                        r.queues.outbox.flushed(1);
+                    if let Some(outbox) = &self.channel.outbox {
+                        outbox.flushed(1);
                     }
                 }
                 Command::Send(message) => {
-                    self.unflushed += message.len() as u64;
-                    if let Some(r) = &mut self.stream {
-                        r.unflushed += 1;
-                    }
+                    self.unflushed.wrote(message.len() as u64);
                     let message = match message {
                         // SAFETY: `Text` holds valid UTF-8 only (every constructor takes
                         // a `str` or text tungstenite validated).
@@ -580,8 +546,8 @@ impl Session<'_> {
             }
             return;
         }
-        if self.burst {
-            self.shared.emit_message_in_burst(data, &mut self.cache);
+        if let Some(burst) = &mut self.burst {
+            burst.emit_message(data);
         } else {
             self.shared.emit(Happening::Message(data));
         }
@@ -589,7 +555,7 @@ impl Session<'_> {
 
     /// Moves new commands to `pending`, in the order they were pushed.
     fn take_commands(&mut self) {
-        self.commands.try_take(&mut self.pending);
+        self.channel.commands.try_take(&mut self.pending);
     }
 
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {

@@ -27,7 +27,7 @@ pub(crate) struct TlsOptions {
 /// Wraps `tcp` (a TCP stream, or one the caller gave) in TLS for `host`.
 pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<BoxIo, ErrorCause> {
     #[cfg(feature = "rustls-core")]
-    if let Some(config) = &options.tls.rustls {
+    if let Some(config) = &options.backend.tls.rustls {
         return with_rustls::wrap(tcp, host, config.clone()).await;
     }
     #[cfg(feature = "native-tls")]
@@ -36,7 +36,7 @@ pub(crate) async fn wrap(tcp: BoxIo, host: &str, options: &Options) -> Result<Bo
     }
     #[cfg(all(not(feature = "native-tls"), feature = "rustls-core"))]
     {
-        let config = with_rustls::default_config(&options.tls.root_certificates)?;
+        let config = with_rustls::default_config(&options.backend.tls.root_certificates)?;
         with_rustls::wrap(tcp, host, config).await
     }
     #[cfg(not(any(feature = "native-tls", feature = "rustls-core")))]
@@ -63,11 +63,11 @@ mod with_native_tls {
         host: &str,
         options: &Options,
     ) -> Result<BoxIo, ErrorCause> {
-        let connector = match &options.tls.connector {
+        let connector = match &options.backend.tls.connector {
             Some(c) => c.clone(),
             None => {
                 let mut builder = native_tls::TlsConnector::builder();
-                for cert in &options.tls.root_certificates {
+                for cert in &options.backend.tls.root_certificates {
                     let cert = native_tls::Certificate::from_der(cert.der()).map_err(|e| {
                         ErrorCause::Tls(Detail::with_source(format!("a root certificate: {e}"), e))
                     })?;

@@ -181,7 +181,14 @@ impl BrowserStream {
         let message = get(e, "message").as_string().unwrap_or_default();
         let code = get(e, "closeCode").as_f64().map(|c| c as u16);
         let reason = get(e, "reason").as_string().unwrap_or_default();
-        let mine = WebSocketError::from_browser(&name, &message, code, &reason);
+        let name = match name.as_str() {
+            "AbortError" => "AbortError",
+            "InvalidStateError" => "InvalidStateError",
+            "TypeError" => "TypeError",
+            _ => "WebSocketError",
+        };
+        // The browser does not tell why: no cause.
+        let mine = WebSocketError::make(name, &message, code, &reason, None);
         known.push((e.clone(), mine.clone()));
         mine
     }

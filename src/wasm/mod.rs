@@ -10,11 +10,13 @@
 //! `close` event (like a browser socket with listeners); then it is detached and dropped (no
 //! `Closure::forget`).
 
-pub(crate) mod browser_stream;
+mod browser_stream;
+mod stream;
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -23,7 +25,7 @@ use web_sys::{
     BinaryType, CloseEvent as JsCloseEvent, Event as JsEvent, MessageEvent as JsMessageEvent,
 };
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Platform};
 use crate::dispatch::{Happening, SocketState};
 use crate::error::{message, Error, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
@@ -79,20 +81,6 @@ pub(crate) struct Connection {
     inner: Rc<Inner>,
 }
 
-impl Connection {
-    /// Wakes `waker` in 10 ms: the browser has no event for `bufferedAmount` falling, so a
-    /// `WebSocketStream` writer waiting for room looks again then.
-    pub(crate) fn register_drained(&self, waker: &std::task::Waker) {
-        #[wasm_bindgen]
-        extern "C" {
-            #[wasm_bindgen(js_name = setTimeout)]
-            fn set_timeout(f: &JsValue, ms: i32) -> JsValue;
-        }
-        let waker = waker.clone();
-        set_timeout(&Closure::once_into_js(move || waker.wake()), 10);
-    }
-}
-
 #[wasm_bindgen]
 extern "C" {
     type PageDocument;
@@ -143,17 +131,12 @@ fn dom_error(e: JsValue) -> Error {
     }
 }
 
-pub(crate) fn connect(
-    options: Options,
-    _stream: Option<std::convert::Infallible>,
-) -> Result<Arc<SocketState>, Error> {
-    if let Some(name) = options.native_only.first() {
-        return Err(Error::NotSupportedError(message(&[
-            "the builder option '",
-            name,
-            "' is not available in the browser",
-        ])));
-    }
+fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
+    refuse_native_only(&options)?;
+    // The browser has no options of its own, and no way to honour `options.aborted` (its
+    // `WebSocket` is asked to connect by its constructor: the page's own `WebSocketStream`
+    // is given the aborted signal instead, `stream.rs`).
+    let () = options.backend;
     // The constructor's order: the URL (the browser's parser, against the page's base URL, as
     // the constructor resolves it: `"/echo"` on `http://h/page` is `ws://h/echo`), then the
     // subprotocols (the same checks as natively: WPT wants case-insensitive duplicates
@@ -197,7 +180,7 @@ pub(crate) fn connect(
 
     // One callback for the four events (one closure is much smaller in the .wasm than four).
     // It holds the socket (`Rc<Inner>`) until `close` releases it.
-    let s = shared.clone();
+    let s: Arc<SocketState> = shared.clone();
     let callback = Closure::new(move |e: JsEvent| {
         if let Some(e) = e.dyn_ref::<JsMessageEvent>() {
             let data = e.data();
@@ -236,30 +219,61 @@ pub(crate) fn connect(
     ws.set_onerror(f);
     ws.set_onclose(f);
     *inner.callback.lock() = Some(callback);
+    if let Some(inbox) = options.inbox {
+        // A `WebSocketStream`'s queue: the browser's socket cannot be paused, so its
+        // messages are queued as they come.
+        let ws = crate::WebSocket::from_state(&shared);
+        let push = inbox.clone();
+        ws.add_event_listener(crate::kind::Message, move |e| push.push(e.data().clone()));
+        ws.add_event_listener(crate::kind::Close, move |_| inbox.finish());
+    }
     Ok(shared)
 }
 
-/// The backend's side of the handle's methods (the native backend has the same ones): the
-/// browser answers, `SocketState` is not consulted.
-impl Backend for Connection {
-    fn ready_state(&self, _: &SocketState) -> ReadyState {
+impl Backend for Platform {
+    type Connection = Connection;
+    /// The browser has no options of its own: the native ones are refused by name.
+    type Options = ();
+    type Given = std::convert::Infallible;
+    type Stream = stream::AnyStream;
+
+    fn connect(options: Options, _given: Option<Self::Given>) -> Result<Arc<SocketState>, Error> {
+        connect(options)
+    }
+
+    /// Blocking waits cannot exist in a browser.
+    fn block_on<T>(_wait: impl FnOnce() -> T) -> Result<T, Error> {
+        Err(Error::NotSupportedError(
+            "a browser cannot block; use opened().await / closed().await".into(),
+        ))
+    }
+
+    fn handle(state: &Arc<SocketState>) -> Option<crate::WebSocket> {
+        Some(crate::WebSocket::from_state(state))
+    }
+}
+
+/// The backend's side of the handle's methods: the browser answers, `SocketState` is not
+/// consulted.
+impl crate::backend::Connection for Connection {
+    fn ready_state<B: Backend>(&self, _: &SocketState<B>) -> ReadyState {
         ReadyState::from_u8(self.inner.ws.ready_state() as u8)
     }
 
-    fn buffered_amount(&self, _: &SocketState) -> u64 {
+    fn buffered_amount(&self) -> u64 {
         u64::from(self.inner.ws.buffered_amount())
     }
 
-    fn protocol(&self, _: &SocketState) -> String {
+    fn protocol<B: Backend>(&self, _: &SocketState<B>) -> String {
         self.inner.ws.protocol()
     }
 
-    fn extensions(&self, _: &SocketState) -> String {
+    fn extensions<B: Backend>(&self, _: &SocketState<B>) -> String {
         self.inner.ws.extensions()
     }
 
     /// `send()`: the browser checks the state and counts `bufferedAmount`.
-    fn send(&self, _: &SocketState, message: Message) -> Result<(), Error> {
+    fn send<B: Backend>(&self, _: &SocketState<B>, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(s) => self.inner.ws.send_with_str(&s),
             Message::Binary(b) => self.inner.ws.send_with_u8_array(&b),
@@ -268,7 +282,11 @@ impl Backend for Connection {
     }
 
     /// `close()` / `close(code, reason)`: the browser validates and changes the state.
-    fn close(&self, _: &SocketState, frame: Option<(u16, &str)>) -> Result<(), Error> {
+    fn close<B: Backend>(
+        &self,
+        _: &SocketState<B>,
+        frame: Option<(u16, &str)>,
+    ) -> Result<(), Error> {
         match frame {
             None => self.inner.ws.close(),
             Some((code, reason)) => self.inner.ws.close_with_code_and_reason(code, reason),
@@ -277,8 +295,55 @@ impl Backend for Connection {
     }
 
     /// The last handle is gone and no listener is left: close the browser socket.
-    fn release(&self, shared: &SocketState) {
+    fn release<B: Backend>(&self, shared: &SocketState<B>) {
         let _ = self.close(shared, None);
+    }
+
+    /// The browser has no event for `bufferedAmount` falling: a writer waiting for room looks
+    /// again in 10 ms (the end of the socket is seen then too).
+    fn poll_write_room<B: Backend>(
+        &self,
+        shared: &SocketState<B>,
+        cx: &mut Context<'_>,
+        _writer: u64,
+        limit: u64,
+    ) -> Poll<()> {
+        #[wasm_bindgen]
+        extern "C" {
+            #[wasm_bindgen(js_name = setTimeout)]
+            fn set_timeout(f: &JsValue, ms: i32) -> JsValue;
+        }
+        let room =
+            || self.ready_state(shared) != ReadyState::Open || self.buffered_amount() <= limit;
+        if room() {
+            return Poll::Ready(());
+        }
+        let waker = cx.waker().clone();
+        set_timeout(&Closure::once_into_js(move || waker.wake()), 10);
+        match room() {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+
+    fn drained(&self) -> bool {
+        self.buffered_amount() == 0
+    }
+
+    fn stream_sent(&self) {}
+
+    fn writer_left(&self, _writer: u64) {}
+}
+
+/// Refuses the options the browser cannot honour, naming the first (one check for both APIs).
+pub(crate) fn refuse_native_only(options: &Options) -> Result<(), Error> {
+    match options.native_only.first() {
+        Some(name) => Err(Error::NotSupportedError(message(&[
+            "the builder option '",
+            name,
+            "' is not available in the browser",
+        ]))),
+        None => Ok(()),
     }
 }
 
@@ -297,11 +362,4 @@ fn copy_out(buffer: &ArrayBuffer) -> Vec<u8> {
         bytes.set_len(len);
     }
     bytes
-}
-
-/// Blocking waits cannot exist in a browser.
-pub(crate) fn block_on_completion<T>(_wait: impl FnOnce() -> T) -> Result<T, Error> {
-    Err(Error::NotSupportedError(
-        "a browser cannot block; use opened().await / closed().await".into(),
-    ))
 }

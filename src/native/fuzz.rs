@@ -10,13 +10,13 @@ use crate::{kind, WebSocket};
 
 /// The handshake response parser: any bytes, as the head of a 101 for key `k`.
 pub fn handshake_response(data: &[u8], protocols: &[String]) {
-    let _ = crate::native::fuzz_check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols);
+    let _ = super::handshake::check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols);
 }
 
 /// URL parsing (the WHATWG "get a URL record" steps) and the redaction of credentials.
 pub fn url(input: &str) {
     let redacted = crate::redact::redact(input);
-    if let Ok(target) = crate::native::fuzz_parse_url(input) {
+    if let Ok(target) = super::url::parse(input).map(|t| t.serialized) {
         assert!(
             target.starts_with("ws://") || target.starts_with("wss://"),
             "{target}"
