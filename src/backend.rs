@@ -45,6 +45,13 @@ pub(crate) trait Backend: Sized + 'static {
 
     /// A handle on `state` for the `target()` of its events (none for a model backend).
     fn handle(state: &Arc<SocketState<Self>>) -> Option<crate::WebSocket>;
+
+    /// A `WebSocketStream` is being made: its received messages are to go to `inbox`, not to
+    /// listeners (before `connect`, natively, where the connection task takes it).
+    fn stream_options(options: &mut Options, inbox: &Arc<crate::inbox::Inbox>);
+
+    /// The same, once the stream's socket exists (in the browser, where listeners fill it).
+    fn fill_inbox(ws: &crate::WebSocket, inbox: &Arc<crate::inbox::Inbox>);
 }
 
 /// The backend's side of one socket: the handle's methods that depend on the backend. `state`

@@ -1,28 +1,36 @@
 //! A value that is set once and can be awaited or waited for: backs `opened()`/`closed()`
-//! and their blocking forms.
+//! and their blocking forms. A blocking wait is a waiter like any other: its waker unparks the
+//! waiting thread (no condition variable; the backend decides first whether the thread may
+//! block at all, `Backend::block_on`).
 
-#[cfg(not(target_arch = "wasm32"))]
-use crate::sync::Condvar;
 use std::future::Future;
-use std::task::{Poll, Waker};
-use std::time::Duration;
-#[cfg(not(target_arch = "wasm32"))]
-use std::time::Instant;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
-use crate::lock::Lock;
+use crate::primitives::Lock;
 
 pub(crate) struct Completion<T> {
     state: Lock<(Option<T>, Vec<Waker>)>,
-    #[cfg(not(target_arch = "wasm32"))]
-    cond: Condvar,
+}
+
+/// Wakes a thread parked in [`Completion::wait_blocking`].
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
 impl<T: Clone> Completion<T> {
     pub(crate) fn new() -> Self {
         Completion {
             state: Lock::new((None, Vec::new())),
-            #[cfg(not(target_arch = "wasm32"))]
-            cond: Condvar::new(),
         }
     }
 
@@ -36,8 +44,6 @@ impl<T: Clone> Completion<T> {
             g.0 = Some(value);
             std::mem::take(&mut g.1)
         };
-        #[cfg(not(target_arch = "wasm32"))]
-        self.cond.notify_all();
         while let Some(waker) = wakers.pop() {
             waker.wake();
         }
@@ -49,7 +55,7 @@ impl<T: Clone> Completion<T> {
     }
 
     /// The value, or `Pending` with the task's waker kept until it is set.
-    pub(crate) fn poll(&self, cx: &mut std::task::Context<'_>) -> Poll<T> {
+    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<T> {
         let mut g = self.state.lock();
         if let Some(v) = &g.0 {
             return Poll::Ready(v.clone());
@@ -60,33 +66,32 @@ impl<T: Clone> Completion<T> {
         Poll::Pending
     }
 
-    /// Blocks the thread until the value is set or the timeout passes.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// Blocks the thread until the value is set or the timeout passes (only where the
+    /// backend allows blocking).
     pub(crate) fn wait_blocking(&self, timeout: Option<Duration>) -> Option<T> {
         // A timeout too large for an `Instant` (`Duration::MAX`) is no timeout.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut g = self.state.lock();
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
         loop {
-            if let Some(v) = &g.0 {
-                return Some(v.clone());
+            if let Poll::Ready(v) = self.poll(&mut cx) {
+                return Some(v);
             }
-            g = match deadline {
-                None => self.cond.wait(g).unwrap_or_else(|e| e.into_inner()),
-                Some(d) => {
-                    let left = d.checked_duration_since(Instant::now())?;
-                    self.cond
-                        .wait_timeout(g, left)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
-                }
+            let left = match deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) => Some(left),
+                    None => break,
+                },
             };
+            match left {
+                None => std::thread::park(),
+                Some(left) => std::thread::park_timeout(left),
+            }
         }
-    }
-
-    /// A browser cannot block (`block_on_completion` refuses before calling this): the value
-    /// if it is set.
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) fn wait_blocking(&self, _timeout: Option<Duration>) -> Option<T> {
-        self.state.lock().0.clone()
+        // Timed out: this waiter's waker leaves (a caller polling with short timeouts must
+        // not grow the list).
+        self.state.lock().1.retain(|w| !w.will_wake(&waker));
+        None
     }
 }

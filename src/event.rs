@@ -418,8 +418,9 @@ pub struct CloseEvent {
     pub(crate) code: u16,
     pub(crate) reason: String,
     pub(crate) was_clean: bool,
-    /// Why the close was not clean (natively; `None` after a clean close and in the browser).
-    pub(crate) cause: Option<ErrorCause>,
+    /// Why the close was not clean (natively; nothing after a clean close and in the
+    /// browser, where it is not even kept).
+    pub(crate) cause: crate::primitives::CloseCause,
     pub(crate) target: Target,
 }
 
@@ -482,7 +483,7 @@ impl CloseEvent {
     /// # }
     /// ```
     pub fn cause(&self) -> Option<&ErrorCause> {
-        self.cause.as_ref()
+        self.cause.get()
     }
 
     /// Close 1006 for `cause`.
@@ -492,7 +493,7 @@ impl CloseEvent {
             code: 1006,
             reason: String::new(),
             was_clean: false,
-            cause: Some(cause),
+            cause: crate::primitives::CloseCause::new(cause),
             target: Target::default(),
         }
     }
@@ -524,7 +525,7 @@ impl std::fmt::Display for CloseEvent {
 impl std::error::Error for CloseEvent {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.cause
-            .as_ref()
+            .get()
             .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }

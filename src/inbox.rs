@@ -16,17 +16,12 @@
 //! a push and by the end, and one that goes away gives back what it took and did not pop,
 //! waking the others (model-checked below, `scripts/loom.sh`).
 
-use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 
 use crate::event::MessageData;
-use crate::lock::Lock;
-#[cfg(not(target_arch = "wasm32"))]
-use crate::sync::AtomicUsize;
+use crate::primitives::{AtomicUsize, Deque, Lock};
 use crate::waiters::Waiters;
-#[cfg(target_arch = "wasm32")]
-use std::sync::atomic::AtomicUsize;
 
 /// What a queued message costs besides its payload, in bytes counted against the mark: its
 /// slot in the queue (a `MessageData` is 32 bytes) and the queue's spare capacity. Measured:
@@ -40,7 +35,7 @@ pub(crate) fn cost(data: &MessageData) -> usize {
 
 #[derive(Default)]
 struct Queue {
-    messages: VecDeque<MessageData>,
+    messages: Deque<MessageData>,
     /// The readers waiting for a message.
     readers: Waiters,
     /// The producer (the connection task), waiting for room.
@@ -49,15 +44,14 @@ struct Queue {
     finished: bool,
 }
 
-/// Messages the connection task has read in its current poll and not yet handed over.
+/// Messages read and not yet handed over (natively, what the connection task read in its
+/// current poll; in the browser, one message at a time).
 #[derive(Default)]
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) struct Staged {
-    messages: VecDeque<MessageData>,
+    messages: Deque<MessageData>,
     cost: usize,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Staged {
     pub(crate) fn push(&mut self, data: MessageData) {
         self.cost += cost(&data);
@@ -82,22 +76,8 @@ impl Inbox {
         }
     }
 
-    /// Adds a message and wakes the readers (the browser's socket, message by message;
-    /// natively the task hands over a poll's messages with [`Inbox::push_staged`]).
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) fn push(&self, data: MessageData) {
-        self.cost.fetch_add(cost(&data), Ordering::AcqRel);
-        let waiters = {
-            let mut q = self.queue.lock();
-            q.messages.push_back(data);
-            q.readers.take()
-        };
-        waiters.wake();
-    }
-
     /// Hands over the staged messages (in order, after those already queued) and wakes the
     /// readers.
-    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn push_staged(&self, staged: &mut Staged) {
         if staged.messages.is_empty() {
             return;
@@ -116,6 +96,7 @@ impl Inbox {
         waiters.wake();
     }
 
+    // The room is looked at natively only: the browser cannot pause its reads.
     #[cfg(not(target_arch = "wasm32"))]
     fn has_room(&self, staged: usize) -> bool {
         self.cost.load(Ordering::Acquire).saturating_add(staged) < self.high_water
@@ -161,7 +142,7 @@ impl Inbox {
         &self,
         cx: &mut Context<'_>,
         id: u64,
-        into: &mut VecDeque<MessageData>,
+        into: &mut Deque<MessageData>,
     ) -> Poll<()> {
         let mut q = self.queue.lock();
         if q.messages.is_empty() {
@@ -177,7 +158,7 @@ impl Inbox {
 
     /// Reader `id` goes away: its waker leaves, and what it took and did not pop goes back
     /// ahead of the rest, for the other readers (woken) to read in order.
-    pub(crate) fn leave(&self, id: u64, mut taken: VecDeque<MessageData>) {
+    pub(crate) fn leave(&self, id: u64, mut taken: Deque<MessageData>) {
         let waiters = {
             let mut q = self.queue.lock();
             q.readers.remove(id);
@@ -217,7 +198,7 @@ mod loom_model {
     use std::future::poll_fn;
 
     fn read_all(inbox: &Inbox, id: u64) -> usize {
-        let mut taken = VecDeque::new();
+        let mut taken = Deque::new();
         let mut read = 0;
         loom::future::block_on(poll_fn(|cx| loop {
             while let Some(data) = taken.pop_front() {

@@ -46,15 +46,16 @@ mod error;
 mod event;
 mod inbox;
 mod listeners;
-mod lock;
 mod message;
 mod options;
+// The platform's primitives (the lock, atomics, `Send` or not): picked here, once.
+#[cfg_attr(not(target_arch = "wasm32"), path = "native/primitives.rs")]
+#[cfg_attr(target_arch = "wasm32", path = "wasm/primitives.rs")]
+mod primitives;
 mod redact;
 #[cfg(not(target_arch = "wasm32"))]
 mod response;
 mod stream;
-#[cfg(not(target_arch = "wasm32"))]
-mod sync;
 mod validate;
 mod waiters;
 mod websocket;
@@ -102,6 +103,7 @@ pub use options::{
     DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_MAX_MESSAGE_SIZE,
 };
+pub use primitives::MaybeSend;
 #[cfg(not(target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
 pub use response::HttpResponse;
@@ -109,6 +111,6 @@ pub use stream::{
     AbortHandle, CloseInfo, Opened, Reader, WebSocketError, WebSocketStream,
     WebSocketStreamBuilder, Writer, DEFAULT_READ_HIGH_WATER_MARK, DEFAULT_WRITE_HIGH_WATER_MARK,
 };
-pub use websocket::{BinaryType, MaybeSend, ReadyState, WebSocket};
+pub use websocket::{BinaryType, ReadyState, WebSocket};
 
 pub use bytes::Bytes;

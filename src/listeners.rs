@@ -9,20 +9,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
-#[cfg(not(target_arch = "wasm32"))]
-use crate::sync::AtomicBool;
-#[cfg(target_arch = "wasm32")]
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::event::{AnyEvent, EventType};
-use crate::lock::Lock;
-
-/// What a registered callback is, once its event type has been erased.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + Send + 'static>;
-#[cfg(target_arch = "wasm32")]
-pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + 'static>;
+pub(crate) use crate::primitives::Callback;
+use crate::primitives::{find_by_id, AtomicBool, Listening, Lock};
 
 /// Identifies a listener added with
 /// [`add_event_listener`](crate::WebSocket::add_event_listener), for
@@ -91,11 +82,7 @@ impl Cell {
         let mut callback = self.callback.lock();
         if let Some(callback) = callback.as_mut() {
             if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
-                #[cfg(not(target_arch = "wasm32"))]
-                tracing::error!(
-                    event = event.event_type().as_str(),
-                    "a WebSocket listener panicked"
-                );
+                crate::primitives::listener_panicked(event.event_type().as_str());
             }
         }
     }
@@ -167,14 +154,7 @@ impl Registry {
     /// The listed cell `id` in `list`, if it is there.
     fn find(list: &[Arc<Cell>], id: u64) -> Option<&Arc<Cell>> {
         // Natively a binary search (lists can be long); on wasm32 a scan (less code).
-        #[cfg(not(target_arch = "wasm32"))]
-        let cell = list
-            .binary_search_by_key(&id, |c| c.id)
-            .ok()
-            .and_then(|pos| list.get(pos));
-        #[cfg(target_arch = "wasm32")]
-        let cell = list.iter().find(|c| c.id == id);
-        cell.filter(|c| c.listed.load(Ordering::Relaxed))
+        find_by_id(list, id, |c| c.id).filter(|c| c.listed.load(Ordering::Relaxed))
     }
 
     /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
@@ -217,7 +197,8 @@ impl Registry {
         self.lists[ty.index()].clone()
     }
 
-    /// True if `snapshot` is the list of type `index` as it is now.
+    /// True if `snapshot` is the list of type `index` as it is now (for the native task's
+    /// burst).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn is_current(&self, index: usize, snapshot: &Snapshot) -> bool {
         Arc::ptr_eq(&self.lists[index], snapshot)
@@ -243,41 +224,8 @@ pub(crate) enum Replaced {
 
 /// Calls a snapshot's listeners in order.
 pub(crate) fn deliver(snapshot: &Snapshot, event: &AnyEvent, remove: &dyn Fn(u64)) {
-    #[cfg(not(target_arch = "wasm32"))]
     let _listening = Listening::enter();
     for cell in snapshot.iter() {
         cell.call(event, remove);
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-thread_local! {
-    /// How many dispatches are running on this thread (a listener may cause another socket's
-    /// dispatch).
-    static LISTENING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
-/// True while this thread runs a listener: a blocking wait there would stop the very events
-/// it waits for.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn in_listener() -> bool {
-    LISTENING.with(|l| l.get() > 0)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-struct Listening;
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Listening {
-    fn enter() -> Self {
-        LISTENING.with(|l| l.set(l.get() + 1));
-        Listening
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Drop for Listening {
-    fn drop(&mut self) {
-        let _ = LISTENING.try_with(|l| l.set(l.get().saturating_sub(1)));
     }
 }

@@ -1,11 +1,9 @@
 //! What [`WebSocket::builder`](crate::WebSocket::builder) collects: the browser's arguments
 //! (URL, subprotocols) and the options browsers do not offer.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::backend::{Backend, Platform};
-use crate::inbox::Inbox;
 
 /// Default limit for the opening handshake (DNS, TCP, TLS and HTTP together).
 ///
@@ -50,8 +48,6 @@ pub(crate) struct Options {
     pub(crate) native_only: Vec<&'static str>,
     /// The options of the backend's own builder methods ([`Backend::Options`]).
     pub(crate) backend: <Platform as Backend>::Options,
-    /// A `WebSocketStream`'s queue: messages go there instead of to listeners.
-    pub(crate) inbox: Option<Arc<Inbox>>,
     /// A `WebSocketStream`'s abort signal fired before it was made: check the arguments, make
     /// no request.
     pub(crate) aborted: bool,
@@ -71,7 +67,6 @@ impl Options {
             serialize_handshakes: true,
             native_only: Vec::new(),
             backend: Default::default(),
-            inbox: None,
             aborted: false,
         }
     }

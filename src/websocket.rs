@@ -14,23 +14,7 @@ use crate::event::{
 use crate::listeners::{Callback, ListenerId, ListenerOptions};
 use crate::message::Message;
 use crate::options::Options;
-
-/// `Send` on native targets, nothing on wasm32: listeners must be `Send` natively (they run
-/// on the runtime's threads) and may capture `Rc` in the browser.
-///
-/// ```
-/// fn takes_listener(f: impl FnMut(&isows::Event) + isows::MaybeSend + 'static) {}
-/// takes_listener(|_| println!("open"));
-/// ```
-#[cfg(not(target_arch = "wasm32"))]
-pub trait MaybeSend: Send {}
-#[cfg(not(target_arch = "wasm32"))]
-impl<T: Send + ?Sized> MaybeSend for T {}
-/// `Send` on native targets, nothing on wasm32.
-#[cfg(target_arch = "wasm32")]
-pub trait MaybeSend {}
-#[cfg(target_arch = "wasm32")]
-impl<T: ?Sized> MaybeSend for T {}
+use crate::primitives::MaybeSend;
 
 /// The socket's state (`readyState`): 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED.
 ///

@@ -21,7 +21,7 @@ use futures_util::task::AtomicWaker;
 #[cfg(all(test, isows_loom))]
 use loom::future::AtomicWaker;
 
-use crate::sync::{AtomicBool, Mutex};
+use crate::primitives::{lock, AtomicBool, Mutex};
 
 /// `AtomicWaker::register`, whose signature differs between futures and loom.
 fn register(slot: &AtomicWaker, cx: &Context<'_>) {
@@ -30,8 +30,6 @@ fn register(slot: &AtomicWaker, cx: &Context<'_>) {
     #[cfg(all(test, isows_loom))]
     slot.register_by_ref(cx.waker());
 }
-
-use crate::lock::lock;
 
 /// The queue and whether its consumer will look at it before it sleeps: one lock for both.
 struct Items<T> {

@@ -54,6 +54,14 @@ impl Backend for Platform {
     fn handle(state: &Arc<SocketState>) -> Option<crate::WebSocket> {
         Some(crate::WebSocket::from_state(state))
     }
+
+    /// The connection task fills it (and pauses reading at its mark).
+    fn stream_options(options: &mut Options, inbox: &Arc<crate::inbox::Inbox>) {
+        options.backend.inbox = Some(inbox.clone());
+    }
+
+    /// Done before `connect` (`stream_options`).
+    fn fill_inbox(_: &crate::WebSocket, _: &Arc<crate::inbox::Inbox>) {}
 }
 
 /// The handles' side of the connection task.
@@ -218,7 +226,11 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
         })?,
     };
     // A stream's writers wait on an outbox of their own.
-    let outbox = options.inbox.as_ref().map(|_| Arc::new(Outbox::default()));
+    let outbox = options
+        .backend
+        .inbox
+        .as_ref()
+        .map(|_| Arc::new(Outbox::default()));
     let channel = Arc::new(Channel::new(outbox.clone()));
     let connection = Connection {
         channel: channel.clone(),
@@ -228,7 +240,7 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let stream_queues = options.inbox.clone().zip(outbox);
+    let stream_queues = options.backend.inbox.clone().zip(outbox);
     let stream_queues = stream_queues.map(|(inbox, outbox)| task::StreamQueues { inbox, outbox });
     let mut guard = task::EndGuard::new(shared.clone(), channel.clone(), stream_queues);
     if options.aborted {

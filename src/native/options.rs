@@ -17,6 +17,8 @@ pub(crate) struct NativeOptions {
     pub(crate) tls: TlsOptions,
     /// Name pinning and proxies (`dial.rs`, `proxy.rs`).
     pub(crate) net: NetOptions,
+    /// A `WebSocketStream`'s queue, which the connection task fills instead of listeners.
+    pub(crate) inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
 }
 
 impl WebSocket {

@@ -13,8 +13,7 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use crate::inbox::MESSAGE_OVERHEAD;
-use crate::lock::Lock;
-use crate::sync::AtomicU64;
+use crate::primitives::{AtomicU64, Lock};
 use crate::waiters::Waiters;
 
 #[derive(Default)]

@@ -42,7 +42,7 @@ pub(crate) fn block_on_completion<T>(wait: impl FnOnce() -> T) -> Result<T, Erro
             " would never return; use opened().await / closed().await",
         ])))
     };
-    if crate::listeners::in_listener() {
+    if crate::primitives::in_listener() {
         return refuse("inside a listener");
     }
     let flavor = match Handle::try_current() {

@@ -185,7 +185,7 @@ pub(crate) async fn run(
                 code,
                 reason,
                 was_clean: true,
-                cause: None,
+                cause: Default::default(),
                 target: Default::default(),
             })
         }

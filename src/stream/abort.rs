@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::lock::Lock;
+use crate::primitives::{AbortTarget, Lock};
 
 /// An `AbortSignal` and its controller in one: give a clone to
 /// [`WebSocketStreamBuilder::signal`], call [`abort`](Self::abort) from anywhere. Aborting
@@ -29,13 +29,6 @@ struct AbortData {
     /// What aborts each stream the signal was given to (each holds its stream weakly).
     streams: Lock<Vec<AbortTarget>>,
 }
-
-/// What aborts one stream (`Send` natively, where a signal may be aborted from any thread).
-#[cfg(not(target_arch = "wasm32"))]
-type AbortTarget = Box<dyn FnOnce() + Send>;
-/// What aborts one stream.
-#[cfg(target_arch = "wasm32")]
-type AbortTarget = Box<dyn FnOnce()>;
 
 impl AbortHandle {
     /// A signal not aborted yet.

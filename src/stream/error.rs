@@ -27,8 +27,8 @@ struct ErrorData {
     message: String,
     close_code: Option<u16>,
     reason: String,
-    /// Why the socket failed or closed uncleanly (natively).
-    cause: Option<ErrorCause>,
+    /// Why the socket failed or closed uncleanly (natively), shared with the close event.
+    cause: Option<Arc<ErrorCause>>,
 }
 
 impl WebSocketError {
@@ -63,7 +63,7 @@ impl WebSocketError {
         message: &str,
         close_code: Option<u16>,
         reason: &str,
-        cause: Option<ErrorCause>,
+        cause: Option<Arc<ErrorCause>>,
     ) -> Self {
         WebSocketError(Arc::new(ErrorData {
             name,
@@ -94,7 +94,7 @@ impl WebSocketError {
     /// # Ok(()) }
     /// ```
     pub fn cause(&self) -> Option<&ErrorCause> {
-        self.0.cause.as_ref()
+        self.0.cause.as_deref()
     }
 
     /// `"WebSocketError"`, or `"AbortError"` (the stream was aborted before it opened), or
@@ -187,7 +187,7 @@ impl std::error::Error for WebSocketError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0
             .cause
-            .as_ref()
+            .as_deref()
             .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }

@@ -3,7 +3,6 @@
 //! `over_websocket()`). The socket's messages go to a bounded [`Inbox`] instead of listeners
 //! (the backend fills it); writers wait for room through the backend's connection.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -15,6 +14,7 @@ use crate::error::Error;
 use crate::event::{CloseEvent, MessageData};
 use crate::inbox::Inbox;
 use crate::message::Message;
+use crate::primitives::Deque;
 use crate::waiters::next_id;
 use crate::websocket::{ReadyState, WebSocket};
 
@@ -76,7 +76,7 @@ impl StreamState {
                     "The WebSocket closed without a closing handshake.",
                     Some(close.code()),
                     close.reason(),
-                    close.cause().cloned(),
+                    close.cause.shared(),
                 )
             })
             .clone())
@@ -132,11 +132,13 @@ impl StreamBacking for SocketStream {
         let pre_aborted = builder.signal.as_ref().is_some_and(AbortHandle::is_aborted);
         let inbox = Arc::new(Inbox::new(builder.read_high_water));
         let mut socket = builder.socket;
-        socket.options.inbox = Some(inbox.clone());
+        Platform::stream_options(&mut socket.options, &inbox);
         // Looked at before the socket exists: an aborted signal makes no request at all.
         socket.options.aborted = pre_aborted;
+        let ws = socket.connect()?;
+        Platform::fill_inbox(&ws, &inbox);
         let state = Arc::new(StreamState {
-            ws: socket.connect()?,
+            ws,
             inbox,
             write_high_water: builder.write_high_water,
             aborted: AtomicBool::new(pre_aborted),
@@ -171,7 +173,7 @@ impl StreamBacking for SocketStream {
                 reader: SocketReader {
                     state: state.clone(),
                     id: next_id(),
-                    taken: VecDeque::new(),
+                    taken: Deque::new(),
                     done: false,
                 },
                 writer: SocketWriter {
@@ -189,7 +191,7 @@ impl StreamBacking for SocketStream {
                         "The WebSocket connection could not be established.",
                         None,
                         "",
-                        close.cause().cloned(),
+                        close.cause.shared(),
                     )
                 })
                 .clone()),
@@ -223,7 +225,7 @@ pub(crate) struct SocketReader {
     /// This reader's place among the inbox's waiters.
     id: u64,
     /// Messages taken from the inbox in one go, popped one by one.
-    taken: VecDeque<MessageData>,
+    taken: Deque<MessageData>,
     done: bool,
 }
 

@@ -29,9 +29,10 @@ use crate::backend::{Backend, Platform};
 use crate::dispatch::{Happening, SocketState};
 use crate::error::{message, Error, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
-use crate::lock::Lock;
+use crate::inbox::Inbox;
 use crate::message::Message;
 use crate::options::Options;
+use crate::primitives::Lock;
 use crate::websocket::ReadyState;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -198,7 +199,7 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
                 reason: e.reason(),
                 was_clean: e.was_clean(),
                 // The browser does not tell why.
-                cause: None,
+                cause: Default::default(),
                 target: Default::default(),
             }));
             s.connection.inner.release();
@@ -219,14 +220,6 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
     ws.set_onerror(f);
     ws.set_onclose(f);
     *inner.callback.lock() = Some(callback);
-    if let Some(inbox) = options.inbox {
-        // A `WebSocketStream`'s queue: the browser's socket cannot be paused, so its
-        // messages are queued as they come.
-        let ws = crate::WebSocket::from_state(&shared);
-        let push = inbox.clone();
-        ws.add_event_listener(crate::kind::Message, move |e| push.push(e.data().clone()));
-        ws.add_event_listener(crate::kind::Close, move |_| inbox.finish());
-    }
     Ok(shared)
 }
 
@@ -250,6 +243,21 @@ impl Backend for Platform {
 
     fn handle(state: &Arc<SocketState>) -> Option<crate::WebSocket> {
         Some(crate::WebSocket::from_state(state))
+    }
+
+    /// Done once the socket exists (`fill_inbox`).
+    fn stream_options(_: &mut Options, _: &Arc<Inbox>) {}
+
+    /// The browser's socket cannot be paused: a stream's messages are queued as they come.
+    fn fill_inbox(ws: &crate::WebSocket, inbox: &Arc<Inbox>) {
+        let push = inbox.clone();
+        ws.add_event_listener(crate::kind::Message, move |e| {
+            let mut staged = crate::inbox::Staged::default();
+            staged.push(e.data().clone());
+            push.push_staged(&mut staged);
+        });
+        let finish = inbox.clone();
+        ws.add_event_listener(crate::kind::Close, move |_| finish.finish());
     }
 }
 
@@ -336,6 +344,7 @@ impl crate::backend::Connection for Connection {
 }
 
 /// Refuses the options the browser cannot honour, naming the first (one check for both APIs).
+#[inline]
 pub(crate) fn refuse_native_only(options: &Options) -> Result<(), Error> {
     match options.native_only.first() {
         Some(name) => Err(Error::NotSupportedError(message(&[
