@@ -20,6 +20,15 @@ pub(crate) fn check_in(context: &str, code: u16, reason: &str) -> Result<(), Err
     check_reason(context, reason)
 }
 
+/// `{closeCode, reason}` of `WebSocketStream.close()` and `new WebSocketError()`: a code is
+/// checked as by [`check_in`], a reason alone as by [`check_reason`].
+pub(crate) fn check_optional(context: &str, code: Option<u16>, reason: &str) -> Result<(), Error> {
+    match code {
+        Some(code) => check_in(context, code, reason),
+        None => check_reason(context, reason),
+    }
+}
+
 /// The reason alone: at most 123 UTF-8 bytes.
 pub(crate) fn check_reason(context: &str, reason: &str) -> Result<(), Error> {
     if reason.len() > 123 {

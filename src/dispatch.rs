@@ -1,5 +1,5 @@
 //! The per-socket state shared by the handle and the backend (`SocketState`), and the event
-//! dispatcher: a backend reports what happened (`Happening`), the dispatcher turns it into
+//! dispatcher: a backend reports what happened (`Report`), the dispatcher turns it into
 //! events and calls the listeners.
 //!
 //! Invariants (model-checked by `loom_model` below, `scripts/loom.sh`):
@@ -38,7 +38,7 @@ use crate::backend::{Backend, Platform};
 use crate::completion::Completion;
 use crate::error::ErrorCause;
 use crate::event::{
-    AnyEvent, CloseEvent, ErrorEvent, Event, EventType, MessageData, MessageEvent, Target,
+    AnyEvent, CloseEvent, ErrorEvent, Event, EventTarget, EventType, MessageData, MessageEvent,
 };
 use crate::listeners::{deliver, Registry, Snapshot};
 use crate::primitives::{AtomicU8, AtomicUsize, Deque, Guard, Lock};
@@ -64,7 +64,7 @@ pub const HELD_MESSAGE_BYTES: usize = 16 << 20;
 
 /// What a backend reports.
 #[derive(Debug)]
-pub(crate) enum Happening {
+pub(crate) enum Report {
     /// The opening handshake succeeded.
     Open {
         protocol: String,
@@ -83,7 +83,7 @@ pub(crate) enum Happening {
 
 enum Item {
     /// Process a happening: move the state, then deliver or hold its event.
-    Happen(Happening),
+    Happen(Report),
     /// Deliver an already processed (held) event.
     Deliver(AnyEvent),
     /// A type got its first listener: deliver what was held for it.
@@ -171,7 +171,7 @@ impl<B: Backend> SocketState<B> {
     }
 
     /// Reports a happening; its event is delivered in order with all others.
-    pub(crate) fn emit(self: &Arc<Self>, happening: Happening) {
+    pub(crate) fn emit(self: &Arc<Self>, happening: Report) {
         self.enqueue(Item::Happen(happening));
     }
 
@@ -285,7 +285,7 @@ impl<B: Backend> SocketState<B> {
                 // Kept without a target: the state would hold itself (`WebSocket::closed`
                 // puts the socket back).
                 let mut kept = close.clone();
-                kept.target = Target::default();
+                kept.target = EventTarget::default();
                 self.opened.complete(Err(kept.clone()));
                 self.closed.complete(kept);
             }
@@ -336,15 +336,15 @@ impl<B: Backend> SocketState<B> {
             AnyEvent::Message(MessageEvent {
                 data,
                 origin: origin.unwrap_or_else(|| self.origin.clone()),
-                target: Target::default(),
+                target: EventTarget::default(),
             })
         })
     }
 
     /// Moves the state for a happening and makes its event (none if it must be dropped).
-    fn process(&self, q: &mut EventQueue, happening: Happening) -> Option<AnyEvent> {
+    fn process(&self, q: &mut EventQueue, happening: Report) -> Option<AnyEvent> {
         match happening {
-            Happening::Open {
+            Report::Open {
                 protocol,
                 extensions,
             } => {
@@ -355,22 +355,22 @@ impl<B: Backend> SocketState<B> {
                 *self.negotiated.lock() = (protocol, extensions);
                 Some(AnyEvent::Open(Event {
                     event_type: EventType::Open,
-                    target: Target::default(),
+                    target: EventTarget::default(),
                 }))
             }
-            Happening::Message(data) => self.message_event(data, None),
-            Happening::Closing => {
+            Report::Message(data) => self.message_event(data, None),
+            Report::Closing => {
                 self.transition(ReadyState::Open, ReadyState::Closing);
                 None
             }
-            Happening::Error(cause) => {
+            Report::Error(cause) => {
                 self.set_closed();
                 Some(AnyEvent::Error(ErrorEvent {
                     cause,
-                    target: Target::default(),
+                    target: EventTarget::default(),
                 }))
             }
-            Happening::Close(event) => {
+            Report::Close(event) => {
                 self.set_closed();
                 q.finished = true;
                 Some(AnyEvent::Close(event))
@@ -517,7 +517,7 @@ mod loom_model {
     }
 
     fn task(shared: &Arc<SocketState<Model>>) {
-        shared.emit(Happening::Open {
+        shared.emit(Report::Open {
             protocol: String::new(),
             extensions: String::new(),
         });
@@ -525,13 +525,13 @@ mod loom_model {
         // the turn is free (the guard is only made when it was taken).
         if let Some(mut burst) = shared.begin_burst(std::task::Waker::noop()) {
             burst.emit_message(MessageData::Text("m".into()));
-            shared.emit(Happening::Closing);
+            shared.emit(Report::Closing);
             drop(burst);
         } else {
-            shared.emit(Happening::Message(MessageData::Text("m".into())));
-            shared.emit(Happening::Closing);
+            shared.emit(Report::Message(MessageData::Text("m".into())));
+            shared.emit(Report::Closing);
         }
-        shared.emit(Happening::Close(CloseEvent::abnormal(ErrorCause::Aborted)));
+        shared.emit(Report::Close(CloseEvent::abnormal(ErrorCause::Aborted)));
     }
 
     /// A late listener's thread delivers the held message (it has the turn); the connection
@@ -543,11 +543,11 @@ mod loom_model {
         builder.check(|| {
             let shared = socket();
             let probe = Arc::new(Probe::default());
-            shared.emit(Happening::Open {
+            shared.emit(Report::Open {
                 protocol: String::new(),
                 extensions: String::new(),
             });
-            shared.emit(Happening::Message(MessageData::Text("held".into())));
+            shared.emit(Report::Message(MessageData::Text("held".into())));
             let late = {
                 let (shared, probe) = (shared.clone(), probe.clone());
                 loom::thread::spawn(move || {

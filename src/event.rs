@@ -48,17 +48,17 @@ impl EventType {
 /// close kept by `closed()` keep none: that would tie the socket's state to itself). Ignored by
 /// `==`; `Debug` shows `..`.
 #[derive(Clone, Default)]
-pub(crate) struct Target(pub(crate) Option<crate::WebSocket>);
+pub(crate) struct EventTarget(pub(crate) Option<crate::WebSocket>);
 
-impl PartialEq for Target {
+impl PartialEq for EventTarget {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl Eq for Target {}
+impl Eq for EventTarget {}
 
-impl std::fmt::Debug for Target {
+impl std::fmt::Debug for EventTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("..")
     }
@@ -73,7 +73,7 @@ impl std::fmt::Debug for Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub(crate) event_type: EventType,
-    pub(crate) target: Target,
+    pub(crate) target: EventTarget,
 }
 
 impl Event {
@@ -114,7 +114,7 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorEvent {
     pub(crate) cause: ErrorCause,
-    pub(crate) target: Target,
+    pub(crate) target: EventTarget,
 }
 
 impl ErrorEvent {
@@ -369,7 +369,7 @@ impl std::fmt::Display for MessageData {
 pub struct MessageEvent {
     pub(crate) data: MessageData,
     pub(crate) origin: Arc<str>,
-    pub(crate) target: Target,
+    pub(crate) target: EventTarget,
 }
 
 impl MessageEvent {
@@ -421,7 +421,7 @@ pub struct CloseEvent {
     /// Why the close was not clean (natively; nothing after a clean close and in the
     /// browser, where it is not even kept).
     pub(crate) cause: crate::primitives::CloseCause,
-    pub(crate) target: Target,
+    pub(crate) target: EventTarget,
 }
 
 impl CloseEvent {
@@ -494,7 +494,7 @@ impl CloseEvent {
             reason: String::new(),
             was_clean: false,
             cause: crate::primitives::CloseCause::new(cause),
-            target: Target::default(),
+            target: EventTarget::default(),
         }
     }
 }

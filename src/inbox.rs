@@ -9,7 +9,7 @@
 //! A reader takes the whole queue in one lock and then pops from its own copy (one lock per
 //! burst, not per message); the count falls as messages are popped, so the mark bounds
 //! everything received and not yet read. Natively the connection task likewise hands over
-//! what it read in one poll together ([`Staged`]: one lock and one count update per poll),
+//! what it read in one poll together ([`StagedMessages`]: one lock and one count update per poll),
 //! and counts what it holds back against the mark.
 //!
 //! Any number of readers may wait (`opened()` gives a new reader each call): each is woken by
@@ -47,12 +47,12 @@ struct Queue {
 /// Messages read and not yet handed over (natively, what the connection task read in its
 /// current poll; in the browser, one message at a time).
 #[derive(Default)]
-pub(crate) struct Staged {
+pub(crate) struct StagedMessages {
     messages: Deque<MessageData>,
     cost: usize,
 }
 
-impl Staged {
+impl StagedMessages {
     pub(crate) fn push(&mut self, data: MessageData) {
         self.cost += cost(&data);
         self.messages.push_back(data);
@@ -78,7 +78,7 @@ impl Inbox {
 
     /// Hands over the staged messages (in order, after those already queued) and wakes the
     /// readers.
-    pub(crate) fn push_staged(&self, staged: &mut Staged) {
+    pub(crate) fn push_staged(&self, staged: &mut StagedMessages) {
         if staged.messages.is_empty() {
             return;
         }
@@ -106,7 +106,7 @@ impl Inbox {
     /// else hands the staged messages over and keeps the producer's waker for when a reader
     /// makes room.
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn poll_room(&self, cx: &mut Context<'_>, staged: &mut Staged) -> Poll<()> {
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>, staged: &mut StagedMessages) -> Poll<()> {
         if self.has_room(staged.cost) {
             return Poll::Ready(());
         }
@@ -228,7 +228,7 @@ mod loom_model {
                     loom::thread::spawn(move || read_all(&inbox, id))
                 })
                 .collect();
-            let mut staged = Staged::default();
+            let mut staged = StagedMessages::default();
             for text in ["a", "b"] {
                 loom::future::block_on(poll_fn(|cx| inbox.poll_room(cx, &mut staged)));
                 staged.push(MessageData::Text(text.into()));

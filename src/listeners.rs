@@ -43,7 +43,7 @@ pub struct ListenerOptions {
 }
 
 /// One registered listener or `on*` slot.
-pub(crate) struct Cell {
+pub(crate) struct Entry {
     id: u64,
     slot: bool,
     once: bool,
@@ -54,10 +54,10 @@ pub(crate) struct Cell {
     callback: Lock<Option<Callback>>,
 }
 
-impl Cell {
-    fn new(id: u64, slot: bool, once: bool, callback: Callback) -> Arc<Cell> {
+impl Entry {
+    fn new(id: u64, slot: bool, once: bool, callback: Callback) -> Arc<Entry> {
         let callback = Lock::new(Some(callback));
-        Arc::new(Cell {
+        Arc::new(Entry {
             id,
             slot,
             once,
@@ -89,7 +89,7 @@ impl Cell {
 }
 
 /// A snapshot of one event type's listeners, taken at dispatch time.
-pub(crate) type Snapshot = Arc<Vec<Arc<Cell>>>;
+pub(crate) type Snapshot = Arc<Vec<Arc<Entry>>>;
 
 /// The listeners of one socket.
 ///
@@ -115,7 +115,7 @@ impl Registry {
     }
 
     /// The `on*` slot of a type's list, if set.
-    fn slot(list: &[Arc<Cell>]) -> Option<&Arc<Cell>> {
+    fn slot(list: &[Arc<Entry>]) -> Option<&Arc<Entry>> {
         list.iter()
             .find(|c| c.slot && c.listed.load(Ordering::Relaxed))
     }
@@ -130,44 +130,44 @@ impl Registry {
             }
             // The slot's callback is running (it may be replacing itself): put a new cell in
             // its place; the running one is marked removed.
-            let new = Cell::new(cell.id, true, false, callback);
+            let new = Entry::new(cell.id, true, false, callback);
             let place = Arc::make_mut(list)
                 .iter_mut()
                 .find(|c| c.slot && c.listed.load(Ordering::Relaxed))?;
             let old = std::mem::replace(place, new);
             old.listed.store(false, Ordering::Relaxed);
             old.removed.store(true, Ordering::Release);
-            return Some(Replaced::Cell(old));
+            return Some(Replaced::Entry(old));
         }
         self.next_id += 1;
         let id = self.next_id;
-        Arc::make_mut(list).push(Cell::new(id, true, false, callback));
+        Arc::make_mut(list).push(Entry::new(id, true, false, callback));
         None
     }
 
     /// Empties the `on*` slot; it takes a new place when set again.
-    pub(crate) fn clear_slot(&mut self, ty: EventType) -> Option<Arc<Cell>> {
+    pub(crate) fn clear_slot(&mut self, ty: EventType) -> Option<Arc<Entry>> {
         let id = Self::slot(&self.lists[ty.index()])?.id;
         self.remove_cell(id)
     }
 
     /// The listed cell `id` in `list`, if it is there.
-    fn find(list: &[Arc<Cell>], id: u64) -> Option<&Arc<Cell>> {
+    fn find(list: &[Arc<Entry>], id: u64) -> Option<&Arc<Entry>> {
         // Natively a binary search (lists can be long); on wasm32 a scan (less code).
         find_by_id(list, id, |c| c.id).filter(|c| c.listed.load(Ordering::Relaxed))
     }
 
     /// Removes a listener added with `add`; slots are cleared with `clear_slot`.
-    pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Cell>> {
+    pub(crate) fn remove(&mut self, id: ListenerId) -> Option<Arc<Entry>> {
         self.remove_where(id.0, false)
     }
 
-    pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Cell>> {
+    pub(crate) fn remove_cell(&mut self, id: u64) -> Option<Arc<Entry>> {
         self.remove_where(id, true)
     }
 
     /// Marks the cell removed and compacts its list once half of it is removed.
-    fn remove_where(&mut self, id: u64, slots_too: bool) -> Option<Arc<Cell>> {
+    fn remove_where(&mut self, id: u64, slots_too: bool) -> Option<Arc<Entry>> {
         for (list, dead) in self.lists.iter_mut().zip(self.dead.iter_mut()) {
             let Some(cell) = Self::find(list, id) else {
                 continue;
@@ -189,7 +189,7 @@ impl Registry {
     }
 
     fn push(&mut self, ty: EventType, id: u64, slot: bool, once: bool, callback: Callback) {
-        Arc::make_mut(&mut self.lists[ty.index()]).push(Cell::new(id, slot, once, callback));
+        Arc::make_mut(&mut self.lists[ty.index()]).push(Entry::new(id, slot, once, callback));
     }
 
     /// The listeners an event of this type goes to, as they are now.
@@ -219,7 +219,7 @@ impl Registry {
 /// What `set_slot` replaced.
 pub(crate) enum Replaced {
     Callback(#[allow(dead_code)] Callback),
-    Cell(#[allow(dead_code)] Arc<Cell>),
+    Entry(#[allow(dead_code)] Arc<Entry>),
 }
 
 /// Calls a snapshot's listeners in order.

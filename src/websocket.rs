@@ -531,7 +531,7 @@ impl WebSocket {
 
     /// A kept close event, with this socket as its `target()` again.
     fn targeted(&self, mut close: CloseEvent) -> CloseEvent {
-        close.target = crate::event::Target(Some(self.clone()));
+        close.target = crate::event::EventTarget(Some(self.clone()));
         close
     }
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::task::Waker;
 
-use super::{deliver, AnyEvent, EventType, Happening, Item, SocketState};
+use super::{deliver, AnyEvent, EventType, Item, Report, SocketState};
 use crate::backend::{Backend, Platform};
 use crate::event::MessageData;
 use crate::listeners::Snapshot;
@@ -49,14 +49,14 @@ impl<B: Backend> SocketState<B> {
 }
 
 impl<B: Backend> Burst<'_, B> {
-    /// A message (`emit` of `Happening::Message`, same rules). What others queued meanwhile
+    /// A message (`emit` of `Report::Message`, same rules). What others queued meanwhile
     /// (a listener registered for held events, a `Closing`) is delivered first.
     pub(crate) fn emit_message(&mut self, data: MessageData) {
         let state = self.state;
         let (mut event, stale) = {
             let mut q = state.queue.lock();
             if !q.items.is_empty() {
-                q.items.push_back(Item::Happen(Happening::Message(data)));
+                q.items.push_back(Item::Happen(Report::Message(data)));
                 drop(q);
                 return state.run(true);
             }

@@ -43,7 +43,7 @@ impl<S> Bridge<S> {
     }
 }
 
-fn would_block<T>(poll: Poll<io::Result<T>>) -> io::Result<T> {
+fn ready_or_would_block<T>(poll: Poll<io::Result<T>>) -> io::Result<T> {
     match poll {
         Poll::Ready(result) => result,
         Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
@@ -54,7 +54,7 @@ impl<S: AsyncRead + Unpin> Read for Bridge<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut cx = Context::from_waker(&self.waker);
         let mut buf = ReadBuf::new(buf);
-        would_block(Pin::new(&mut self.inner).poll_read(&mut cx, &mut buf))?;
+        ready_or_would_block(Pin::new(&mut self.inner).poll_read(&mut cx, &mut buf))?;
         Ok(buf.filled().len())
     }
 }
@@ -64,12 +64,12 @@ impl<S: AsyncWrite + Unpin> Write for Bridge<S> {
         let mut cx = Context::from_waker(&self.waker);
         let poll = Pin::new(&mut self.inner).poll_write(&mut cx, data);
         self.write_blocked = poll.is_pending();
-        would_block(poll)
+        ready_or_would_block(poll)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         let mut cx = Context::from_waker(&self.waker);
-        would_block(Pin::new(&mut self.inner).poll_flush(&mut cx))
+        ready_or_would_block(Pin::new(&mut self.inner).poll_flush(&mut cx))
     }
 }
 

@@ -9,11 +9,11 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig}
 
 use super::bridge::Bridge;
 use super::dial;
+use super::handshake_line::PlaceInLine;
 use super::proxy;
 use super::read_buffer::GrowingReads;
 use super::tls;
-use super::turns::Ticket;
-use super::url::{is_blocked_port, Target};
+use super::url::{is_blocked_port, Endpoint};
 use crate::error::{Detail, ErrorCause};
 use crate::options::Options;
 use crate::HttpResponse;
@@ -41,9 +41,9 @@ const READ_BUFFER: usize = 4 * 1024;
 /// in creation order), so opening many sockets to one server does not make the last ones
 /// time out.
 pub(crate) async fn connect(
-    target: &Target,
+    target: &Endpoint,
     options: &Options,
-    turn: Option<Ticket>,
+    turn: Option<PlaceInLine>,
     proxy: proxy::Choice,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     if is_blocked_port(target.port) {
@@ -78,7 +78,7 @@ pub(crate) async fn connect(
 /// upgrade, within the handshake timeout. No DNS, no turn: the caller chose the transport.
 pub(crate) async fn connect_over(
     stream: BoxIo,
-    target: &Target,
+    target: &Endpoint,
     options: &Options,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     tokio::time::timeout(
@@ -92,7 +92,7 @@ pub(crate) async fn connect_over(
 /// TLS for `wss://`, then the HTTP upgrade, over an open stream.
 async fn secure_and_upgrade(
     stream: BoxIo,
-    target: &Target,
+    target: &Endpoint,
     options: &Options,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     let stream = if target.secure {
@@ -106,7 +106,7 @@ async fn secure_and_upgrade(
 /// The HTTP upgrade (RFC 6455 §4.1) over an open stream.
 async fn upgrade_over(
     mut stream: BoxIo,
-    target: &Target,
+    target: &Endpoint,
     options: &Options,
 ) -> Result<(Stream, Handshake), ErrorCause> {
     let key = generate_key();
@@ -239,7 +239,7 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 }
 
 /// The request, with the header order browsers use.
-fn request(target: &Target, options: &Options, key: &str) -> String {
+fn request(target: &Endpoint, options: &Options, key: &str) -> String {
     let mut r = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",

@@ -12,6 +12,7 @@ mod dial;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod handshake;
+mod handshake_line;
 mod options;
 mod outbox;
 mod proxy;
@@ -19,7 +20,6 @@ mod read_buffer;
 mod runtime;
 mod task;
 mod tls;
-mod turns;
 mod url;
 
 use std::sync::Arc;
@@ -254,9 +254,9 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
     let transport = match stream {
         Some(stream) => task::Transport::Given(stream),
         None => task::Transport::Network(
-            options
-                .serialize_handshakes
-                .then(|| turns::Ticket::take(format!("{}:{}", target.host, target.port))),
+            options.serialize_handshakes.then(|| {
+                handshake_line::PlaceInLine::take(format!("{}:{}", target.host, target.port))
+            }),
             proxy,
         ),
     };

@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 
 use super::dial::{self, NetOptions};
 use super::handshake::BoxIo;
-use super::url::Target;
+use super::url::Endpoint;
 use crate::error::{Detail, Error, ErrorCause};
 use crate::redact::redact;
 
@@ -126,7 +126,7 @@ fn redact_proxy(url: &str) -> String {
 /// environment's (read through `env`; a bad one fails the connection, see [`Choice`]).
 pub(crate) fn choose(
     setting: &ProxySetting,
-    target: &Target,
+    target: &Endpoint,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Choice, Error> {
     match setting {
@@ -136,7 +136,7 @@ pub(crate) fn choose(
     }
 }
 
-fn from_env(target: &Target, env: impl Fn(&str) -> Option<String>) -> Choice {
+fn from_env(target: &Endpoint, env: impl Fn(&str) -> Option<String>) -> Choice {
     // The variable's value, and its name as it was found.
     let get = |name: &str| {
         let lower_name = name.to_ascii_lowercase();
@@ -229,7 +229,7 @@ fn in_network(ip: IpAddr, net: &str, bits: &str) -> bool {
 /// Opens a tunnel through `proxy` to the target's host and port.
 pub(crate) async fn tunnel(
     proxy: &Proxy,
-    target: &Target,
+    target: &Endpoint,
     net: &NetOptions,
 ) -> Result<BoxIo, ErrorCause> {
     let addrs = dial::resolve(&proxy.host, proxy.port, net)
@@ -283,7 +283,7 @@ const MAX_CONNECT_RESPONSE: usize = 16 * 1024;
 async fn connect_tunnel(
     mut tcp: TcpStream,
     proxy: &Proxy,
-    target: &Target,
+    target: &Endpoint,
 ) -> Result<BoxIo, ErrorCause> {
     let authority = match target.host.contains(':') {
         true => format!("[{}]:{}", target.host, target.port),
@@ -347,7 +347,7 @@ fn head_complete(head: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn target(url: &str) -> Target {
+    fn target(url: &str) -> Endpoint {
         super::super::url::parse(url).unwrap()
     }
 

@@ -26,13 +26,13 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf
 use super::buffered::Unflushed;
 use super::channel::{Channel, Command};
 use super::handshake::{self, Stream};
+use super::handshake_line::PlaceInLine;
 use super::outbox::Outbox;
-use super::turns::Ticket;
-use super::url::Target;
-use crate::dispatch::{Burst, Happening, SocketState};
+use super::url::Endpoint;
+use crate::dispatch::{Burst, Report, SocketState};
 use crate::error::{Detail, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
-use crate::inbox::{Inbox, Staged};
+use crate::inbox::{Inbox, StagedMessages};
 use crate::message::Message;
 use crate::options::Options;
 
@@ -81,13 +81,13 @@ impl EndGuard {
     }
 
     pub(crate) fn fail(&mut self, cause: ErrorCause) {
-        self.shared.emit(Happening::Error(cause.clone()));
+        self.shared.emit(Report::Error(cause.clone()));
         self.close(CloseEvent::abnormal(cause));
     }
 
     fn close(&mut self, event: CloseEvent) {
         self.done = true;
-        self.shared.emit(Happening::Close(event));
+        self.shared.emit(Report::Close(event));
         // A stream's readers and writers waiting on this socket look again and see the end.
         if let Some(stream) = &self.stream {
             stream.inbox.finish();
@@ -114,14 +114,14 @@ const PING_FLOOD_LIMIT: u32 = 1024;
 pub(crate) enum Transport {
     /// DNS (or a proxy), TCP and TLS of its own, after its turn (None:
     /// `serialize_handshakes(false)`).
-    Network(Option<Ticket>, super::proxy::Choice),
+    Network(Option<PlaceInLine>, super::proxy::Choice),
     /// A stream the caller opened.
     Given(handshake::BoxIo),
 }
 
 pub(crate) async fn run(
     mut guard: EndGuard,
-    target: Target,
+    target: Endpoint,
     options: Options,
     transport: Transport,
 ) {
@@ -149,7 +149,7 @@ pub(crate) async fn run(
     };
     // Set before `open`, so that the open listeners can read it.
     let _ = shared.connection.response.set(handshake.response);
-    shared.emit(Happening::Open {
+    shared.emit(Report::Open {
         protocol: handshake.protocol,
         extensions: String::new(),
     });
@@ -170,7 +170,7 @@ pub(crate) async fn run(
         stream: guard.stream.clone().map(|queues| {
             Box::new(StreamSide {
                 queues,
-                staged: Staged::default(),
+                staged: StagedMessages::default(),
             })
         }),
     };
@@ -256,7 +256,7 @@ struct Session<'a> {
 struct StreamSide {
     queues: StreamQueues,
     /// Messages read for the inbox in this poll, handed over at its end.
-    staged: Staged,
+    staged: StagedMessages,
 }
 
 /// TCP ended (the server closed it) before any Close frame.
@@ -549,7 +549,7 @@ impl Session<'_> {
         if let Some(burst) = &mut self.burst {
             burst.emit_message(data);
         } else {
-            self.shared.emit(Happening::Message(data));
+            self.shared.emit(Report::Message(data));
         }
     }
 
@@ -582,7 +582,7 @@ impl Session<'_> {
         if !self.close_sent {
             // tungstenite queued the echo of the server's Close.
             self.close_sent = true;
-            self.shared.emit(Happening::Closing);
+            self.shared.emit(Report::Closing);
         }
         self.need_flush = true;
         self.timer = Some(Box::pin(sleep(CLOSE_LINGER)));

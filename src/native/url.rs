@@ -10,7 +10,7 @@ const CONSTRUCT: &str = "Failed to construct 'WebSocket'";
 
 /// Where and how to connect.
 #[derive(Debug, Clone)]
-pub(crate) struct Target {
+pub(crate) struct Endpoint {
     /// The serialized URL (`url` attribute).
     pub(crate) serialized: String,
     /// The serialized origin (`MessageEvent.origin`).
@@ -29,7 +29,7 @@ pub(crate) struct Target {
 
 /// Parses an absolute URL. Natively there is no API base URL, so a relative URL is a
 /// `SyntaxError` (catalog §13, C-06).
-pub(crate) fn parse(input: &str) -> Result<Target, Error> {
+pub(crate) fn parse(input: &str) -> Result<Endpoint, Error> {
     let invalid = || {
         let shown = crate::redact::redact(input);
         Error::SyntaxError(format!("{CONSTRUCT}: The URL '{shown}' is invalid."))
@@ -82,7 +82,7 @@ pub(crate) fn parse(input: &str) -> Result<Target, Error> {
             base64::engine::general_purpose::STANDARD.encode(creds)
         )
     });
-    Ok(Target {
+    Ok(Endpoint {
         serialized: url.as_str().to_owned(),
         origin: url.origin().ascii_serialization(),
         host,
@@ -110,7 +110,7 @@ pub(crate) fn is_blocked_port(port: u16) -> bool {
 mod tests {
     use super::*;
 
-    fn ok(input: &str) -> Target {
+    fn ok(input: &str) -> Endpoint {
         parse(input).unwrap_or_else(|e| panic!("{input}: {e}"))
     }
 

@@ -43,10 +43,7 @@ impl WebSocketError {
     /// ```
     pub fn new(message: &str, close_code: Option<u16>, reason: &str) -> Result<Self, Error> {
         const CONTEXT: &str = "Failed to construct 'WebSocketError'";
-        match close_code {
-            Some(code) => close_args::check_in(CONTEXT, code, reason)?,
-            None => close_args::check_reason(CONTEXT, reason)?,
-        }
+        close_args::check_optional(CONTEXT, close_code, reason)?;
         let close_code = close_code.or((!reason.is_empty()).then_some(1000));
         Ok(Self::make(
             "WebSocketError",

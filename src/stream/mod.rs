@@ -274,10 +274,7 @@ impl WebSocketStream {
     /// ```
     pub fn close(&self, info: CloseInfo) -> Result<(), Error> {
         const CONTEXT: &str = "Failed to execute 'close' on 'WebSocketStream'";
-        match info.close_code {
-            Some(code) => close_args::check_in(CONTEXT, code, &info.reason)?,
-            None => close_args::check_reason(CONTEXT, &info.reason)?,
-        }
+        close_args::check_optional(CONTEXT, info.close_code, &info.reason)?;
         self.inner.close(info.close_code, &info.reason)
     }
 }

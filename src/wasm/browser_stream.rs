@@ -38,7 +38,7 @@ fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, Js
 
 // ---- promises ----
 
-type Callback = Closure<dyn FnMut(JsValue)>;
+type SettleCallback = Closure<dyn FnMut(JsValue)>;
 
 #[derive(Default)]
 struct Settle {
@@ -46,7 +46,7 @@ struct Settle {
     /// Every task waiting (`opened` and `closed` may be awaited by several).
     wakers: Vec<Waker>,
     /// The `then` callbacks; they reach this state weakly, so dropping the future frees both.
-    callbacks: Option<(Callback, Callback)>,
+    callbacks: Option<(SettleCallback, SettleCallback)>,
 }
 
 /// A JS promise's outcome, polled from Rust.
@@ -91,6 +91,18 @@ impl Settled {
         }
     }
 
+    /// Polls the promise kept in `slot`, started by `start` if there is none; the slot is
+    /// emptied once it settles (the next call starts a new one).
+    fn poll_slot(
+        slot: &mut Option<Settled>,
+        cx: &mut Context<'_>,
+        start: impl FnOnce() -> Settled,
+    ) -> Poll<Result<JsValue, JsValue>> {
+        let result = std::task::ready!(slot.get_or_insert_with(start).poll(cx));
+        *slot = None;
+        Poll::Ready(result)
+    }
+
     async fn wait(&self) -> Result<JsValue, JsValue> {
         std::future::poll_fn(|cx| self.poll(cx)).await
     }
@@ -127,10 +139,7 @@ impl BrowserStream {
             .dyn_into()
             .map_err(|_| Error::NotSupportedError("no WebSocketStream".into()))?;
         let options = Object::new();
-        let list = Array::new();
-        for p in protocols {
-            list.push(&JsValue::from_str(p));
-        }
+        let list = super::js_strings(protocols);
         let _ = Reflect::set(&options, &"protocols".into(), &list);
         let controller = match signal {
             true => {
@@ -285,17 +294,12 @@ impl BrowserReader {
             return Poll::Ready(None);
         }
         let reader = stream.reader();
-        let pending = self
-            .pending
-            .get_or_insert_with(|| match call(&reader, "read", &[]) {
+        let result = std::task::ready!(Settled::poll_slot(&mut self.pending, cx, || {
+            match call(&reader, "read", &[]) {
                 Ok(p) => Settled::new(&p),
                 Err(e) => Settled::new(&Promise::reject(&e)),
-            });
-        let result = match pending.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        self.pending = None;
+            }
+        }));
         match result {
             Ok(chunk) if get(&chunk, "done").as_bool() == Some(true) => {
                 self.done = true;
@@ -345,14 +349,8 @@ impl BrowserWriter {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), WebSocketError>> {
         let writer = stream.writer();
-        let ready = self
-            .ready
-            .get_or_insert_with(|| Settled::new(&get(&writer, "ready")));
-        let result = match ready.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        self.ready = None;
+        let ready = || Settled::new(&get(&writer, "ready"));
+        let result = std::task::ready!(Settled::poll_slot(&mut self.ready, cx, ready));
         Poll::Ready(result.map(|_| ()).map_err(|e| stream.error(&e)))
     }
 
@@ -375,14 +373,12 @@ impl BrowserWriter {
         stream: &BrowserStream,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), WebSocketError>> {
-        let Some(last) = &self.last_write else {
+        if self.last_write.is_none() {
             return Poll::Ready(Ok(()));
-        };
-        let result = match last.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        self.last_write = None;
+        }
+        // The slot holds the last write's promise (checked above): `start` is not called.
+        let start = || Settled::new(&JsValue::UNDEFINED);
+        let result = std::task::ready!(Settled::poll_slot(&mut self.last_write, cx, start));
         Poll::Ready(result.map(|_| ()).map_err(|e| stream.error(&e)))
     }
 

@@ -26,7 +26,7 @@ use web_sys::{
 };
 
 use crate::backend::{Backend, Platform};
-use crate::dispatch::{Happening, SocketState};
+use crate::dispatch::{Report, SocketState};
 use crate::error::{message, Error, ErrorCause};
 use crate::event::{CloseEvent, MessageData, Text};
 use crate::inbox::Inbox;
@@ -48,13 +48,13 @@ pub fn live_sockets() -> usize {
 }
 
 /// The browser callback's type.
-type Callback = Closure<dyn FnMut(JsEvent)>;
+type BrowserCallback = Closure<dyn FnMut(JsEvent)>;
 
 struct Inner {
     ws: web_sys::WebSocket,
     /// The one browser callback (set as `onopen`, `onmessage`, `onerror` and `onclose`).
     /// The core's `Lock`, not a `RefCell`: no borrow-panic formatting in the `.wasm`.
-    callback: Lock<Option<Callback>>,
+    callback: Lock<Option<BrowserCallback>>,
 }
 
 impl Drop for Inner {
@@ -157,10 +157,7 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
     }
     crate::validate::protocols(&options.protocols)?;
     // `new WebSocket(url, [])` is `new WebSocket(url)`: one constructor import, not two.
-    let protocols = Array::new();
-    for p in &options.protocols {
-        protocols.push(&JsValue::from_str(p));
-    }
+    let protocols = js_strings(&options.protocols);
     let ws =
         web_sys::WebSocket::new_with_str_sequence(&options.url, &protocols).map_err(dom_error)?;
     ws.set_binary_type(BinaryType::Arraybuffer);
@@ -192,9 +189,9 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
                     Err(_) => return,
                 },
             };
-            s.emit(Happening::Message(data));
+            s.emit(Report::Message(data));
         } else if let Some(e) = e.dyn_ref::<JsCloseEvent>() {
-            s.emit(Happening::Close(CloseEvent {
+            s.emit(Report::Close(CloseEvent {
                 code: e.code(),
                 reason: e.reason(),
                 was_clean: e.was_clean(),
@@ -205,12 +202,12 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
             s.connection.inner.release();
         } else if e.type_() == "open" {
             // `protocol()`/`extensions()` ask the browser, so the open event carries nothing.
-            s.emit(Happening::Open {
+            s.emit(Report::Open {
                 protocol: String::new(),
                 extensions: String::new(),
             });
         } else {
-            s.emit(Happening::Error(ErrorCause::Browser));
+            s.emit(Report::Error(ErrorCause::Browser));
         }
     });
     let ws = &inner.ws;
@@ -252,7 +249,7 @@ impl Backend for Platform {
     fn fill_inbox(ws: &crate::WebSocket, inbox: &Arc<Inbox>) {
         let push = inbox.clone();
         ws.add_event_listener(crate::kind::Message, move |e| {
-            let mut staged = crate::inbox::Staged::default();
+            let mut staged = crate::inbox::StagedMessages::default();
             staged.push(e.data().clone());
             push.push_staged(&mut staged);
         });
@@ -341,6 +338,15 @@ impl crate::backend::Connection for Connection {
     fn stream_sent(&self) {}
 
     fn writer_left(&self, _writer: u64) {}
+}
+
+/// The strings as a JS array (the subprotocols of both constructors).
+pub(crate) fn js_strings(list: &[String]) -> Array {
+    let array = Array::new();
+    for s in list {
+        array.push(&JsValue::from_str(s));
+    }
+    array
 }
 
 /// Refuses the options the browser cannot honour, naming the first (one check for both APIs).

@@ -2,11 +2,11 @@
 //! server is CONNECTING, later connections to it wait, and they take their turns in the order
 //! the sockets were created, as Chromium's per-endpoint queue does.
 //!
-//! The place in the line is taken synchronously in `WebSocket::new` (a [`Ticket`]), not when
+//! The place in the line is taken synchronously in `WebSocket::new` (a [`PlaceInLine`]), not when
 //! the connection task first runs, so the order does not depend on how tasks are scheduled.
 //! A ticket dropped while waiting (the socket closed, dropped, or its runtime gone) leaves the
 //! line and wakes whoever is now first. Keyed by host and port as written in the URL; the
-//! per-IP-address lock in `handshake.rs` still serialises two names of one address.
+//! per-IP-address slot in `dial.rs` still serialises two names of one address.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
@@ -36,14 +36,14 @@ fn lines() -> MutexGuard<'static, Lines> {
 }
 
 /// A place in the line of one server; leaves the line when dropped.
-pub(crate) struct Ticket {
+pub(crate) struct PlaceInLine {
     key: String,
     id: u64,
 }
 
-impl Ticket {
+impl PlaceInLine {
     /// Takes the last place in `key`'s line.
-    pub(crate) fn take(key: String) -> Ticket {
+    pub(crate) fn take(key: String) -> PlaceInLine {
         let mut all = lines();
         let id = all.next_id;
         all.next_id += 1;
@@ -51,7 +51,7 @@ impl Ticket {
             .entry(key.clone())
             .or_default()
             .push_back(Place { id, waker: None });
-        Ticket { key, id }
+        PlaceInLine { key, id }
     }
 
     /// Resolves once every ticket taken before this one for the same server is gone.
@@ -76,7 +76,7 @@ impl Ticket {
     }
 }
 
-impl Drop for Ticket {
+impl Drop for PlaceInLine {
     fn drop(&mut self) {
         let waker = {
             let mut all = lines();
@@ -110,7 +110,7 @@ mod tests {
     use std::pin::pin;
     use std::task::Context;
 
-    fn ready(t: &Ticket) -> bool {
+    fn ready(t: &PlaceInLine) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
         pin!(t.turn()).poll(&mut cx).is_ready()
     }
@@ -118,10 +118,10 @@ mod tests {
     #[test]
     fn turns_go_in_creation_order_and_cancelled_places_leave_the_line() {
         let key = || "turns-test:1".to_owned();
-        let a = Ticket::take(key());
-        let b = Ticket::take(key());
-        let c = Ticket::take(key());
-        let other = Ticket::take("turns-test:2".into());
+        let a = PlaceInLine::take(key());
+        let b = PlaceInLine::take(key());
+        let c = PlaceInLine::take(key());
+        let other = PlaceInLine::take("turns-test:2".into());
         assert!(ready(&a) && !ready(&b) && !ready(&c) && ready(&other));
         drop(b); // leaves while waiting: c is still behind a
         assert!(!ready(&c));
