@@ -33,7 +33,8 @@ impl ProxyProcess {
     }
 }
 
-fn free_port() -> u16 {
+/// A port of 127.0.0.1 nothing listens on (it was free a moment ago).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
