@@ -160,6 +160,39 @@ impl WebSocketBuilder {
         })
     }
 
+    /// The heartbeat (native only; off by default, as in browsers): the connection pings the
+    /// server every `interval` on its own, and fails when nothing at all arrives within the
+    /// [`pong_timeout`](Self::pong_timeout) after a ping (default: the interval): `error` with
+    /// [`ErrorCause::PongTimeout`](crate::ErrorCause::PongTimeout), then `close` 1006, TCP cut.
+    /// A half-open connection (the peer gone, TCP still open) is noticed within interval +
+    /// timeout. [`WebSocket::last_rtt`] gives the round-trip time of the last answered ping.
+    /// Browsers hide pings from pages: there this is a `NotSupportedError` (the reconnecting
+    /// socket has a heartbeat of messages instead).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let b = isows::WebSocket::builder("ws://h/")
+    ///     .ping_interval(Duration::from_secs(20))
+    ///     .pong_timeout(Duration::from_secs(10));
+    /// ```
+    pub fn ping_interval(self, interval: Duration) -> Self {
+        self.native_only("ping_interval", |o| {
+            o.ping_interval = Some(interval);
+        })
+    }
+
+    /// How long to wait, after a heartbeat ping, for anything from the server (native only;
+    /// see [`ping_interval`](Self::ping_interval)).
+    ///
+    /// ```
+    /// let b = isows::WebSocket::builder("ws://h/").pong_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn pong_timeout(self, timeout: Duration) -> Self {
+        self.native_only("pong_timeout", |o| {
+            o.pong_timeout = Some(timeout);
+        })
+    }
+
     /// Checks the URL, then the protocols, then the options (the constructor's order), and
     /// starts the socket in CONNECTING. Nothing touches the network for rejected input.
     ///

@@ -214,6 +214,9 @@ pub enum ErrorCause {
     /// `close()` was called and the server's Close frame did not come within the close
     /// timeout. Carried by the `close` event, as `ConnectionLost`.
     CloseTimeout,
+    /// The heartbeat (`ping_interval`) sent a ping and nothing arrived from the server within
+    /// the pong timeout: the peer is gone (or the path to it), though TCP may look open.
+    PongTimeout,
     /// `close()` was called while the socket was CONNECTING.
     ClosedBeforeOpen,
     /// The connection task stopped without finishing (its runtime shut down).
@@ -246,6 +249,10 @@ impl fmt::Display for ErrorCause {
             ),
             ErrorCause::Timeout => write!(f, "the opening handshake timed out"),
             ErrorCause::ConnectionLost(m) => write!(f, "the connection was lost: {m}"),
+            ErrorCause::PongTimeout => write!(
+                f,
+                "nothing arrived from the server within the pong timeout after a ping"
+            ),
             ErrorCause::CloseTimeout => write!(
                 f,
                 "the server did not answer the closing handshake within the close timeout"

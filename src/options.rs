@@ -44,6 +44,10 @@ pub(crate) struct Options {
     pub(crate) max_buffered_amount: Option<u64>,
     /// RFC 6455 §4.1: one CONNECTING connection per IP address and port.
     pub(crate) serialize_handshakes: bool,
+    /// The heartbeat: a ping every interval; nothing received within the timeout after one
+    /// fails the connection.
+    pub(crate) ping_interval: Option<Duration>,
+    pub(crate) pong_timeout: Option<Duration>,
     /// Names of the native-only options that were set (the browser refuses them).
     pub(crate) native_only: Vec<&'static str>,
     /// The options of the backend's own builder methods ([`Backend::Options`]).
@@ -65,6 +69,8 @@ impl Options {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             max_buffered_amount: None,
             serialize_handshakes: true,
+            ping_interval: None,
+            pong_timeout: None,
             native_only: Vec::new(),
             backend: Default::default(),
             aborted: false,

@@ -88,6 +88,13 @@ fn native_only_options_are_refused() {
         .connect()
         .unwrap_err();
     assert!(err.message().contains("serialize_handshakes"), "{err}");
+    // Pings are hidden from pages: no heartbeat of pings in the browser.
+    let err = isows::WebSocket::builder(&format!("{BASE}/echo"))
+        .ping_interval(std::time::Duration::from_secs(1))
+        .connect()
+        .unwrap_err();
+    assert_eq!(err.name(), "NotSupportedError");
+    assert!(err.message().contains("ping_interval"), "{err}");
     let ws = isows::WebSocket::new(&format!("{BASE}/echo")).unwrap();
     assert_eq!(ws.wait_closed().unwrap_err().name(), "NotSupportedError");
     ws.close();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::buffered::BufferedAmount;
 use super::commands::CommandQueue;
+use super::heartbeat::Rtt;
 use super::outbox::Outbox;
 use crate::error::ErrorCause;
 use crate::message::Message;
@@ -15,6 +16,8 @@ pub(crate) enum Command {
     Send(Message),
     /// Start the closing handshake; `None` sends an empty Close body.
     Close(Option<(u16, String)>),
+    /// A ping of the user's (`WebSocket::ping`).
+    Ping(crate::Bytes),
 }
 
 pub(crate) struct Channel {
@@ -23,6 +26,8 @@ pub(crate) struct Channel {
     /// send buffer is full.
     pub(crate) commands: CommandQueue<Command, ErrorCause>,
     pub(crate) buffered: BufferedAmount,
+    /// The round-trip time of the last answered ping.
+    pub(crate) rtt: Rtt,
     /// A `WebSocketStream`'s writers' side (none for a `WebSocket`).
     pub(crate) outbox: Option<Arc<Outbox>>,
 }
@@ -32,6 +37,7 @@ impl Channel {
         Channel {
             commands: CommandQueue::new(),
             buffered: BufferedAmount::default(),
+            rtt: Rtt::default(),
             outbox,
         }
     }

@@ -13,6 +13,7 @@ mod dial;
 pub mod fuzz;
 mod handshake;
 mod handshake_line;
+mod heartbeat;
 mod options;
 mod outbox;
 mod proxy;
@@ -66,7 +67,7 @@ impl Backend for Platform {
 
 /// The handles' side of the connection task.
 pub(crate) struct Connection {
-    channel: Arc<Channel>,
+    pub(crate) channel: Arc<Channel>,
     /// `send()` beyond this fails the connection (the standard's "flagged as full").
     max_buffered_amount: Option<u64>,
     /// The server's `101`, set by the task just before `open`.

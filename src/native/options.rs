@@ -22,6 +22,57 @@ pub(crate) struct NativeOptions {
 }
 
 impl WebSocket {
+    /// The round-trip time of the last ping the server answered (a heartbeat's, see
+    /// [`WebSocketBuilder::ping_interval`], or one of [`ping`](Self::ping)); `None` before
+    /// the first pong. Natively only: the browser hides pings.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ws = isows::WebSocket::builder("ws://127.0.0.1:8080/")
+    ///     .ping_interval(std::time::Duration::from_secs(5))
+    ///     .connect()?;
+    /// ws.opened().await?;
+    /// println!("{:?}", ws.last_rtt());
+    /// # Ok(()) }
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn last_rtt(&self) -> Option<std::time::Duration> {
+        self.shared().connection.channel.rtt.get()
+    }
+
+    /// Sends one ping now, with `payload` (at most 125 bytes), outside the JS surface (as
+    /// undici's `ping(ws)`); its pong updates [`last_rtt`](Self::last_rtt). In order with the
+    /// messages sent before it. `InvalidStateError` unless OPEN; `SyntaxError` for a payload
+    /// over 125 bytes. Natively only.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ws = isows::WebSocket::new("ws://127.0.0.1:8080/")?;
+    /// ws.opened().await?;
+    /// ws.ping(&b"are you there"[..])?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn ping(&self, payload: impl Into<crate::Bytes>) -> Result<(), crate::Error> {
+        let payload = payload.into();
+        if payload.len() > 125 {
+            return Err(crate::Error::SyntaxError(
+                "A ping's payload must not be greater than 125 bytes.".into(),
+            ));
+        }
+        if self.ready_state() != crate::ReadyState::Open {
+            return Err(crate::Error::InvalidStateError(
+                "The WebSocket is not open.".into(),
+            ));
+        }
+        self.shared()
+            .connection
+            .channel
+            .commands
+            .push(super::channel::Command::Ping(payload));
+        Ok(())
+    }
+
     /// The server's `101 Switching Protocols` response (status and every header: cookies,
     /// server-chosen values), from the `open` event on; `None` before. Natively only: the
     /// browser does not expose it.

@@ -27,6 +27,7 @@ use super::buffered::Unflushed;
 use super::channel::{Channel, Command};
 use super::handshake::{self, Stream};
 use super::handshake_line::PlaceInLine;
+use super::heartbeat::{Beat, Heartbeat, LastPing};
 use super::outbox::Outbox;
 use super::url::Endpoint;
 use crate::dispatch::{Burst, Report, SocketState};
@@ -167,6 +168,10 @@ pub(crate) async fn run(
         pings_unsent: 0,
         blocked: false,
         burst: None,
+        heartbeat: options
+            .ping_interval
+            .map(|interval| Heartbeat::new(interval, options.pong_timeout)),
+        last_ping: LastPing::default(),
         stream: guard.stream.clone().map(|queues| {
             Box::new(StreamSide {
                 queues,
@@ -247,6 +252,10 @@ struct Session<'a> {
     blocked: bool,
     /// The dispatcher's turn, while this poll holds it (`SocketState::begin_burst`).
     burst: Option<Burst<'a>>,
+    /// Pings of its own, and the peer judged dead when nothing answers (`ping_interval`).
+    heartbeat: Option<Heartbeat>,
+    /// The last ping sent, to time its pong.
+    last_ping: LastPing,
     /// A `WebSocketStream`'s queues: messages go to its inbox instead of to listeners, and
     /// reading from TCP pauses while the inbox is at its high-water mark.
     stream: Option<Box<StreamSide>>,
@@ -320,7 +329,21 @@ impl Session<'_> {
         // Alternate: feed what was queued (including what listeners just sent), then read one
         // message and dispatch it. Replies thus join the same write batch, and a message the
         // listener sent leaves the queue before the next frame is buffered.
+        if let Some(heartbeat) = &mut self.heartbeat {
+            if let Beat::Ping(payload) = heartbeat.poll_ping(cx) {
+                if !self.closing() {
+                    self.last_ping.sent(payload.clone());
+                    if let Err(end) = self.write(WsMessage::Ping(payload)) {
+                        return Poll::Ready(end);
+                    }
+                    self.need_flush = true;
+                }
+            }
+        }
         let mut more = true;
+        // Whether the reads stopped because nothing more had arrived (not because reading is
+        // paused): only then can the heartbeat judge the peer.
+        let mut reading = false;
         for _ in 0..BATCH {
             let commands_left = match self.poll_commands() {
                 Ok(full) => full,
@@ -344,6 +367,7 @@ impl Session<'_> {
                 Poll::Ready(None) => {}
                 Poll::Pending => {
                     more = commands_left;
+                    reading = true;
                     break;
                 }
             }
@@ -365,6 +389,11 @@ impl Session<'_> {
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(self.classify(e)),
                 Poll::Pending => {}
+            }
+        }
+        if let Some(heartbeat) = &mut self.heartbeat {
+            if heartbeat.poll_dead(cx, reading) {
+                return Poll::Ready(End::Abort(ErrorCause::PongTimeout));
             }
         }
         if let Some(timer) = &mut self.timer {
@@ -460,6 +489,12 @@ impl Session<'_> {
                     self.write(message)?;
                     self.need_flush = true;
                 }
+                Command::Ping(_) if self.closing() => {}
+                Command::Ping(payload) => {
+                    self.last_ping.sent(payload.clone());
+                    self.write(WsMessage::Ping(payload))?;
+                    self.need_flush = true;
+                }
                 Command::Close(_) if self.closing() => {}
                 Command::Close(frame) => {
                     let frame = frame.map(|(code, reason)| CloseFrame {
@@ -505,6 +540,9 @@ impl Session<'_> {
                 }
                 Err(e) => return Poll::Ready(Some(self.classify(e))),
             };
+            if let Some(heartbeat) = &mut self.heartbeat {
+                heartbeat.received();
+            }
             match message {
                 WsMessage::Text(t) => {
                     // tungstenite validated the UTF-8: hand its bytes over without a copy.
@@ -525,7 +563,8 @@ impl Session<'_> {
                         self.pings_unsent = 0;
                     }
                 }
-                WsMessage::Pong(_) | WsMessage::Frame(_) => {}
+                WsMessage::Pong(payload) => self.last_ping.pong(&payload, &self.channel.rtt),
+                WsMessage::Frame(_) => {}
                 WsMessage::Close(frame) => {
                     if let Some(end) = self.on_close_frame(frame) {
                         return Poll::Ready(Some(end));
