@@ -541,6 +541,7 @@ pub(crate) enum AnyEvent {
 
 impl AnyEvent {
     /// Sets the socket the event is dispatched on.
+    #[inline]
     pub(crate) fn set_target(&mut self, target: Option<crate::WebSocket>) {
         let slot = match self {
             AnyEvent::Open(e) => &mut e.target,

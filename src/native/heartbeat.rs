@@ -45,7 +45,11 @@ impl LastPing {
         self.0 = Some((payload, Instant::now()));
     }
 
-    /// A pong arrived: if it answers the last ping, that ping's round trip is the RTT.
+    /// A pong arrived: if it answers the last ping, that ping's round trip is the RTT. Out of
+    /// line and cold: the read path that calls it stays as small as it was (measured: inlined,
+    /// it moved tungstenite's frame reading out of line, +50 instructions per message).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn pong(&mut self, payload: &[u8], rtt: &Rtt) {
         if let Some((sent, at)) = &self.0 {
             if sent[..] == *payload {
@@ -107,7 +111,16 @@ impl Heartbeat {
     }
 
     /// Something arrived from the peer: it is alive.
+    #[inline]
     pub(crate) fn received(&mut self) {
+        if self.deadline.is_some() {
+            self.answered();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn answered(&mut self) {
         self.deadline = None;
     }
 

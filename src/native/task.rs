@@ -597,6 +597,8 @@ impl Session<'_> {
         self.channel.commands.try_take(&mut self.pending);
     }
 
+    #[cold]
+    #[inline(never)]
     fn on_close_frame(&mut self, frame: Option<CloseFrame>) -> Option<End> {
         // tungstenite answers a Close whose code may not be sent on the wire (0–999, 1004–1006,
         // 1015, 1016–2999, 5000+) with 1002 "Protocol violation" and reports that frame: fail
@@ -628,7 +630,11 @@ impl Session<'_> {
         None
     }
 
-    /// Maps a tungstenite error to how the connection ends.
+    /// Maps a tungstenite error to how the connection ends. Out of line and cold, as the other
+    /// rare paths of the read loop: a smaller read path keeps tungstenite's frame reading
+    /// inlined into it.
+    #[cold]
+    #[inline(never)]
     fn classify(&self, error: WsError) -> End {
         use tokio_tungstenite::tungstenite::error::ProtocolError;
         if self.close_received.is_some() && self.close_sent {
