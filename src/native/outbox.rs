@@ -45,9 +45,8 @@ impl Outbox {
 
     /// What the writers' unflushed messages cost beyond their payload.
     pub(crate) fn overhead(&self) -> u64 {
-        self.messages
-            .load(Ordering::Acquire)
-            .saturating_mul(MESSAGE_OVERHEAD as u64)
+        // No overflow: a count of messages in memory is far below 2^58.
+        self.messages.load(Ordering::Acquire) * MESSAGE_OVERHEAD as u64
     }
 
     /// `Ready` once `buffered_amount() + overhead <= limit` (or `done()`); else keeps writer
@@ -61,7 +60,8 @@ impl Outbox {
         buffered_amount: impl Fn() -> u64,
         done: impl Fn() -> bool,
     ) -> Poll<()> {
-        let room = || done() || buffered_amount().saturating_add(self.overhead()) <= limit;
+        // The cost first: room is the common case, and then the state need not be read.
+        let room = || buffered_amount().saturating_add(self.overhead()) <= limit || done();
         if room() {
             return Poll::Ready(());
         }
