@@ -5,7 +5,7 @@
 # shows here first; a change must still pay in `cargo bench --bench side_by_side` to count.
 # Cachegrind simulates one cache level pair, so the miss counts show trends, not cycles.
 #
-#   scripts/bench_counts.sh            # raw, isows listeners, isows WebSocketStream (~1 min)
+#   scripts/bench_counts.sh            # raw, isows listeners, isows WebSocketStream (~1 min once built)
 #   scripts/bench_counts.sh stream     # one client only: raw | listeners | stream
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.."
 . tests/autobahn/env.sh
 apt_need valgrind
 
+# One codegen unit: with the default 16, where rustc's partitioning puts tungstenite's generic
+# read and write decides whether they are inlined into the connection task, and a change
+# anywhere in the crate (a module moved) flipped that and moved W2 by ±3 % in both
+# directions (measured, 2026-12-07). With one unit the counts follow the code, not the layout.
+export CARGO_PROFILE_BENCH_CODEGEN_UNITS=1
 exe=$(cargo bench --locked --bench side_by_side --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
 [ -x "$exe" ] || { echo "bench binary not found" >&2; exit 1; }
 

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use super::backing::{Parts, ReadBacking, StreamBacking, WriteBacking};
 use super::{AbortHandle, CloseInfo, WebSocketError, WebSocketStreamBuilder};
 use crate::backend::{Backend, Connection, Platform};
+use crate::dispatch::SocketState;
 use crate::error::Error;
 use crate::event::{CloseEvent, MessageData};
 use crate::inbox::Inbox;
@@ -86,8 +87,7 @@ impl StreamState {
     /// `InvalidStateError`.
     fn write_error(&self) -> WebSocketError {
         let closed = self
-            .ws
-            .shared()
+            .socket()
             .closed
             .poll(&mut Context::from_waker(std::task::Waker::noop()));
         if let Poll::Ready(close) = closed {
@@ -103,8 +103,13 @@ impl StreamState {
             .clone()
     }
 
+    /// The socket's shared state (its `opened`, `closed` and connection).
+    fn socket(&self) -> &SocketState {
+        self.ws.shared()
+    }
+
     fn conn(&self) -> &<Platform as Backend>::Connection {
-        &self.ws.shared().connection
+        &self.socket().connection
     }
 
     /// `close()` with a reason from `cancel`/`abort`: a code only from a `WebSocketError`.
@@ -164,7 +169,7 @@ impl StreamBacking for SocketStream {
 
     async fn opened(&self) -> Result<Parts<Self>, WebSocketError> {
         let state = &self.0;
-        let opened = state.ws.shared().opened.wait_async().await;
+        let opened = state.socket().opened.wait_async().await;
         if let Some(abort) = state.aborted() {
             return Err(abort);
         }
@@ -201,8 +206,7 @@ impl StreamBacking for SocketStream {
     fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<Result<CloseInfo, WebSocketError>> {
         let state = &self.0;
         state
-            .ws
-            .shared()
+            .socket()
             .closed
             .poll(cx)
             .map(|close| state.closed_result(&close))
@@ -261,7 +265,7 @@ impl ReadBacking for SocketReader {
         }
         // The inbox is finished: the socket closed. Its close event is settled at once or
         // very soon after (the browser's close listeners run first).
-        let Poll::Ready(close) = state.ws.shared().closed.poll(cx) else {
+        let Poll::Ready(close) = state.socket().closed.poll(cx) else {
             return Poll::Pending;
         };
         self.done = true;
@@ -294,7 +298,7 @@ impl SocketWriter {
         let state = &self.state;
         let conn = state.conn();
         if conn
-            .poll_write_room(state.ws.shared(), cx, self.id, limit)
+            .poll_write_room(state.socket(), cx, self.id, limit)
             .is_pending()
         {
             return Poll::Pending;
@@ -332,8 +336,7 @@ impl WriteBacking for SocketWriter {
         let state = &self.state;
         state.ws.close();
         state
-            .ws
-            .shared()
+            .socket()
             .closed
             .poll(cx)
             .map(|close| state.closed_result(&close).map(|_| ()))
