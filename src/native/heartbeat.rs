@@ -36,13 +36,14 @@ impl Rtt {
     }
 }
 
-/// The ping last sent, to time its pong (automatic or from `WebSocket::ping`).
+/// The ping last sent, to time its pong (automatic or from `WebSocket::ping`). Boxed: a
+/// socket that never pings keeps one pointer (W4 counts every byte of the task).
 #[derive(Default)]
-pub(crate) struct LastPing(Option<(Bytes, Instant)>);
+pub(crate) struct LastPing(Option<Box<(Bytes, Instant)>>);
 
 impl LastPing {
     pub(crate) fn sent(&mut self, payload: Bytes) {
-        self.0 = Some((payload, Instant::now()));
+        self.0 = Some(Box::new((payload, Instant::now())));
     }
 
     /// A pong arrived: if it answers the last ping, that ping's round trip is the RTT. Out of
@@ -51,7 +52,8 @@ impl LastPing {
     #[cold]
     #[inline(never)]
     pub(crate) fn pong(&mut self, payload: &[u8], rtt: &Rtt) {
-        if let Some((sent, at)) = &self.0 {
+        if let Some(last) = &self.0 {
+            let (sent, at) = &**last;
             if sent[..] == *payload {
                 rtt.set(at.elapsed());
                 self.0 = None;

@@ -170,7 +170,7 @@ pub(crate) async fn run(
         burst: None,
         heartbeat: options
             .ping_interval
-            .map(|interval| Heartbeat::new(interval, options.pong_timeout)),
+            .map(|interval| Box::new(Heartbeat::new(interval, options.pong_timeout))),
         last_ping: LastPing::default(),
         stream: guard.stream.clone().map(|queues| {
             Box::new(StreamSide {
@@ -252,8 +252,9 @@ struct Session<'a> {
     blocked: bool,
     /// The dispatcher's turn, while this poll holds it (`SocketState::begin_burst`).
     burst: Option<Burst<'a>>,
-    /// Pings of its own, and the peer judged dead when nothing answers (`ping_interval`).
-    heartbeat: Option<Heartbeat>,
+    /// Pings of its own, and the peer judged dead when nothing answers (`ping_interval`;
+    /// boxed: a socket without a heartbeat keeps one pointer).
+    heartbeat: Option<Box<Heartbeat>>,
     /// The last ping sent, to time its pong.
     last_ping: LastPing,
     /// A `WebSocketStream`'s queues: messages go to its inbox instead of to listeners, and
