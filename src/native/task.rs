@@ -179,6 +179,10 @@ pub(crate) async fn run(
             })
         }),
     };
+    // Not needed past the handshake: dropped before the task's long wait, so that their
+    // space in the task need not outlive it (W4: every byte of an idle task counts).
+    drop(options);
+    drop(target);
     let end = poll_fn(|cx| session.poll(cx)).await;
     match end {
         End::Clean => {
