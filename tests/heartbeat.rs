@@ -23,6 +23,25 @@ fn errors(ws: &WebSocket) -> Arc<Mutex<Vec<ErrorCause>>> {
     seen
 }
 
+/// A socket with a heartbeat, opened (bounded), and its recorded error causes.
+async fn open_with_heartbeat(
+    url: &str,
+    interval: Duration,
+    timeout: Duration,
+) -> (WebSocket, Arc<Mutex<Vec<ErrorCause>>>) {
+    let ws = WebSocket::builder(url)
+        .ping_interval(interval)
+        .pong_timeout(timeout)
+        .connect()
+        .unwrap();
+    let errors = errors(&ws);
+    tokio::time::timeout(BOUND, ws.opened())
+        .await
+        .unwrap()
+        .unwrap();
+    (ws, errors)
+}
+
 /// A server that answers nothing once the handshake is done, and keeps TCP open: it reads
 /// nothing more, so tungstenite never sends a pong (a peer that froze, or a path that broke).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,16 +52,7 @@ async fn a_half_open_connection_is_failed_within_interval_and_timeout() {
     })
     .await;
     let (interval, timeout) = (Duration::from_millis(300), Duration::from_millis(400));
-    let ws = WebSocket::builder(&url)
-        .ping_interval(interval)
-        .pong_timeout(timeout)
-        .connect()
-        .unwrap();
-    let errors = errors(&ws);
-    tokio::time::timeout(BOUND, ws.opened())
-        .await
-        .unwrap()
-        .unwrap();
+    let (ws, errors) = open_with_heartbeat(&url, interval, timeout).await;
     let opened = Instant::now();
     let close = tokio::time::timeout(BOUND, ws.closed()).await.unwrap();
     let took = opened.elapsed();
@@ -75,16 +85,8 @@ async fn an_answering_server_keeps_the_socket_open() {
         }
     })
     .await;
-    let ws = WebSocket::builder(&url)
-        .ping_interval(Duration::from_millis(50))
-        .pong_timeout(Duration::from_millis(200))
-        .connect()
-        .unwrap();
-    let errors = errors(&ws);
-    tokio::time::timeout(BOUND, ws.opened())
-        .await
-        .unwrap()
-        .unwrap();
+    let (ws, errors) =
+        open_with_heartbeat(&url, Duration::from_millis(50), Duration::from_millis(200)).await;
     assert_eq!(ws.last_rtt(), None);
     let started = Instant::now();
     while *pings.lock().unwrap() < 20 {
@@ -120,16 +122,7 @@ async fn a_server_slow_to_answer_one_ping_is_not_failed_early() {
         }
     })
     .await;
-    let ws = WebSocket::builder(&url)
-        .ping_interval(Duration::from_millis(100))
-        .pong_timeout(timeout)
-        .connect()
-        .unwrap();
-    let errors = errors(&ws);
-    tokio::time::timeout(BOUND, ws.opened())
-        .await
-        .unwrap()
-        .unwrap();
+    let (ws, errors) = open_with_heartbeat(&url, Duration::from_millis(100), timeout).await;
     // Well past the slow pong, and past its timeout had it been counted from the first ping.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
