@@ -194,7 +194,9 @@ impl WebSocketBuilder {
     }
 
     /// Checks the URL, then the protocols, then the options (the constructor's order), and
-    /// starts the socket in CONNECTING. Nothing touches the network for rejected input.
+    /// starts the socket in CONNECTING. Nothing touches the network for rejected input. A
+    /// relative URL is a `SyntaxError` natively and resolves against the page's base URL in
+    /// the browser (see [`WebSocket::new`]).
     ///
     /// ```
     /// let err = isows::WebSocket::builder("ws://h/").protocols([""]).connect().unwrap_err();

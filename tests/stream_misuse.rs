@@ -622,3 +622,42 @@ fn blocking_waits_on_a_current_thread_runtime() {
         assert_eq!(bounded("the server", server).await.unwrap(), "close frame");
     });
 }
+
+/// Several threads blocked in `wait_closed()` on one socket (and one in `wait_opened()`): the
+/// close wakes every one of them, within the bound.
+#[test]
+fn every_blocked_thread_is_woken() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _serial = runtime.block_on(SERIAL.lock());
+    let (url, server) = runtime.block_on(echo_one());
+    let ws = WebSocket::new(&url).unwrap();
+    let waiters: Vec<_> = (0..4)
+        .map(|i| {
+            let ws = ws.clone();
+            std::thread::spawn(move || {
+                if i == 0 {
+                    assert!(ws.wait_opened().unwrap().is_ok());
+                }
+                ws.wait_closed().unwrap().code()
+            })
+        })
+        .collect();
+    assert!(ws.wait_opened().unwrap().is_ok());
+    ws.close();
+    let started = Instant::now();
+    for w in waiters {
+        while !w.is_finished() {
+            assert!(started.elapsed() < BOUND, "a blocked thread was not woken");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(w.join().unwrap(), 1005);
+    }
+    assert_eq!(
+        runtime.block_on(async { bounded("the server", server).await.unwrap() }),
+        "close frame"
+    );
+}
