@@ -165,7 +165,7 @@ impl WebSocketBuilder {
     /// [`pong_timeout`](Self::pong_timeout) after a ping (default: the interval): `error` with
     /// [`ErrorCause::PongTimeout`](crate::ErrorCause::PongTimeout), then `close` 1006, TCP cut.
     /// A half-open connection (the peer gone, TCP still open) is noticed within interval +
-    /// timeout. [`WebSocket::last_rtt`] gives the round-trip time of the last answered ping.
+    /// timeout. `WebSocket::last_rtt()` (native) gives the round-trip time of the last answered ping.
     /// Browsers hide pings from pages: there this is a `NotSupportedError` (the reconnecting
     /// socket has a heartbeat of messages instead).
     ///

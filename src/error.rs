@@ -270,7 +270,7 @@ impl fmt::Display for ErrorCause {
 }
 
 impl ErrorCause {
-    /// The HTTP status of a refused upgrade ([`ErrorCause::UnexpectedResponse`]).
+    /// The HTTP status of a refused upgrade (`ErrorCause::UnexpectedResponse`, native only).
     ///
     /// ```
     /// use isows::{ErrorCause, HttpResponse};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::primitives::{AbortTarget, Lock};
 
 /// An `AbortSignal` and its controller in one: give a clone to
-/// [`WebSocketStreamBuilder::signal`], call [`abort`](Self::abort) from anywhere. Aborting
+/// [`WebSocketStreamBuilder::signal`](crate::WebSocketStreamBuilder::signal), call [`abort`](Self::abort) from anywhere. Aborting
 /// before the stream opens (even before it is created: then no request is made) rejects
 /// `opened` and `closed` with one `AbortError`; after it opened, it does nothing (catalog
 /// WSS-19…WSS-21).

@@ -190,7 +190,7 @@ impl std::error::Error for WebSocketError {
 }
 
 /// `{closeCode, reason}`: what `closed` resolves to (the code is always there then), and
-/// what [`WebSocketStream::close`] takes (no code and no reason: an empty Close frame; only a
+/// what [`WebSocketStream::close`](crate::WebSocketStream::close) takes (no code and no reason: an empty Close frame; only a
 /// reason: code 1000).
 ///
 /// ```
