@@ -330,12 +330,17 @@ pub async fn wss_24_a_write_that_cannot_finish_before_close(base: &str) {
     opened.writer.feed("Goodbye".into()).await.unwrap();
     let big = vec![0u8; 8 << 20];
     let big_write = within(10, "the big write", opened.writer.send(big.into())).await;
-    within(10, "closed", ws.closed()).await.ok();
+    let closed = within(10, "closed", ws.closed()).await;
     // The big write fails with InvalidStateError when the close came before it was handed
     // to the OS (Chromium's case); on loopback it may have been handed over first. Every
-    // write after the close fails with one and the same InvalidStateError.
+    // write after the close fails with one and the same InvalidStateError. Over the browser's
+    // `WebSocket` the 8 MiB can also lose the race with the server closing TCP: the close is
+    // then unclean (1006), and every write gives that close's error (seen once in 3 runs).
     let after = opened.writer.send("after".into()).await.unwrap_err();
-    assert_eq!(after.name(), "InvalidStateError");
+    match &closed {
+        Ok(_) => assert_eq!(after.name(), "InvalidStateError"),
+        Err(unclean) => assert!(after.is_same(unclean), "{after:?} {unclean:?}"),
+    }
     if let Err(e) = big_write {
         assert!(e.is_same(&after), "{e:?}");
     }
