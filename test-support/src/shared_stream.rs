@@ -335,11 +335,15 @@ pub async fn wss_24_a_write_that_cannot_finish_before_close(base: &str) {
     // to the OS (Chromium's case); on loopback it may have been handed over first. Every
     // write after the close fails with one and the same InvalidStateError. Over the browser's
     // `WebSocket` the 8 MiB can also lose the race with the server closing TCP: the close is
-    // then unclean (1006), and every write gives that close's error (seen once in 3 runs).
+    // then unclean (1006), and every write gives that close's error (seen once in 3 runs; the
+    // page's own `WebSocketStream` may also close uncleanly then, its writes still giving
+    // `InvalidStateError`).
     let after = opened.writer.send("after".into()).await.unwrap_err();
-    match &closed {
-        Ok(_) => assert_eq!(after.name(), "InvalidStateError"),
-        Err(unclean) => assert!(after.is_same(unclean), "{after:?} {unclean:?}"),
+    if after.name() != "InvalidStateError" {
+        let unclean = closed
+            .as_ref()
+            .expect_err("a write error without an unclean close");
+        assert!(after.is_same(unclean), "{after:?} {unclean:?}");
     }
     if let Err(e) = big_write {
         assert!(e.is_same(&after), "{e:?}");
