@@ -232,7 +232,7 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
         .inbox
         .as_ref()
         .map(|_| Arc::new(Outbox::default()));
-    let channel = Arc::new(Channel::new(outbox.clone()));
+    let channel = Arc::new(Channel::new(outbox));
     let connection = Connection {
         channel: channel.clone(),
         max_buffered_amount: options.max_buffered_amount,
@@ -241,9 +241,8 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
     let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
-    let stream_queues = options.backend.inbox.clone().zip(outbox);
-    let stream_queues = stream_queues.map(|(inbox, outbox)| task::StreamQueues { inbox, outbox });
-    let mut guard = task::EndGuard::new(shared.clone(), channel.clone(), stream_queues);
+    let inbox = options.backend.inbox.clone();
+    let mut guard = task::EndGuard::new(shared.clone(), channel.clone(), inbox);
     if options.aborted {
         // An abort signal fired before the stream was made: no DNS lookup, no connection, no
         // place in the server's line; the socket fails at once (WHATWG: no request is made).

@@ -28,7 +28,6 @@ use super::channel::{Channel, Command};
 use super::handshake::{self, Stream};
 use super::handshake_line::PlaceInLine;
 use super::heartbeat::{Beat, Heartbeat, LastPing};
-use super::outbox::Outbox;
 use super::url::Endpoint;
 use crate::dispatch::{Burst, Report, SocketState};
 use crate::error::{Detail, ErrorCause};
@@ -53,30 +52,22 @@ const IDLE_PENDING_CAPACITY: usize = 1024;
 pub(crate) struct EndGuard {
     shared: Arc<SocketState>,
     channel: Arc<Channel>,
-    /// A `WebSocketStream`'s queues: the inbox is finished and the writers woken after the
-    /// close.
-    stream: Option<StreamQueues>,
+    /// A `WebSocketStream`'s inbox, finished after the close (its writers, waiting in the
+    /// channel's outbox, are woken then too).
+    inbox: Option<Arc<Inbox>>,
     done: bool,
-}
-
-/// A `WebSocketStream`'s queues: received messages for its readers, and the accounting its
-/// writers wait on.
-#[derive(Clone)]
-pub(crate) struct StreamQueues {
-    pub(crate) inbox: Arc<Inbox>,
-    pub(crate) outbox: Arc<Outbox>,
 }
 
 impl EndGuard {
     pub(crate) fn new(
         shared: Arc<SocketState>,
         channel: Arc<Channel>,
-        stream: Option<StreamQueues>,
+        inbox: Option<Arc<Inbox>>,
     ) -> Self {
         EndGuard {
             shared,
             channel,
-            stream,
+            inbox,
             done: false,
         }
     }
@@ -90,9 +81,11 @@ impl EndGuard {
         self.done = true;
         self.shared.emit(Report::Close(event));
         // A stream's readers and writers waiting on this socket look again and see the end.
-        if let Some(stream) = &self.stream {
-            stream.inbox.finish();
-            stream.outbox.wake_all();
+        if let Some(inbox) = &self.inbox {
+            inbox.finish();
+        }
+        if let Some(outbox) = &self.channel.outbox {
+            outbox.wake_all();
         }
     }
 }
@@ -172,9 +165,9 @@ pub(crate) async fn run(
             .ping_interval
             .map(|interval| Box::new(Heartbeat::new(interval, options.pong_timeout))),
         last_ping: LastPing::default(),
-        stream: guard.stream.clone().map(|queues| {
+        stream: guard.inbox.clone().map(|inbox| {
             Box::new(StreamSide {
-                queues,
+                inbox,
                 staged: StagedMessages::default(),
             })
         }),
@@ -268,7 +261,7 @@ struct Session<'a> {
 
 /// A `WebSocketStream`'s side of the task (boxed: a `WebSocket`'s task stays small).
 struct StreamSide {
-    queues: StreamQueues,
+    inbox: Arc<Inbox>,
     /// Messages read for the inbox in this poll, handed over at its end.
     staged: StagedMessages,
 }
@@ -304,7 +297,7 @@ impl Session<'_> {
         let result = self.work(cx);
         if let Some(r) = &mut self.stream {
             // What this poll read, in one go, before any end of the socket is reported.
-            r.queues.inbox.push_staged(&mut r.staged);
+            r.inbox.push_staged(&mut r.staged);
         }
         // The turn goes back (what others queued is delivered first).
         self.burst = None;
@@ -362,7 +355,7 @@ impl Session<'_> {
             // Backpressure: a stream's reader that has not taken enough pauses reading; it
             // wakes this task when it makes room.
             if let Some(r) = &mut self.stream {
-                if r.queues.inbox.poll_room(cx, &mut r.staged).is_pending() {
+                if r.inbox.poll_room(cx, &mut r.staged).is_pending() {
                     more = commands_left;
                     break;
                 }
