@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::dispatch::SocketState;
-use crate::error::Error;
+use crate::error::{Error, ErrorCause};
 use crate::message::Message;
 use crate::options::Options;
 use crate::stream::backing::StreamBacking;
@@ -54,6 +55,25 @@ pub(crate) trait Backend: Sized + 'static {
     fn fill_inbox(ws: &crate::WebSocket, inbox: &Arc<crate::inbox::Inbox>);
 }
 
+/// The clock, timers and tasks a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket)
+/// needs: tokio natively (its paused clock included), the page's `setTimeout` and
+/// microtasks in the browser.
+pub(crate) trait Clock {
+    /// Calls `then(true)` after `delay`; `then(false)` if the timer can never fire (its
+    /// runtime shut down). Never calls it before returning, unless the runtime is gone.
+    fn after(delay: Duration, then: Timer);
+    /// Runs `future` to its end (natively on the socket's runtime, in the browser on the
+    /// page's microtasks); a future dropped before its end (its runtime shut down) drops
+    /// what it holds.
+    fn spawn(future: Task);
+    /// Time since an arbitrary origin, on the timers' clock.
+    fn now() -> Duration;
+    /// A random number in `[0, 1)`, for the backoff's jitter.
+    fn random() -> f64;
+}
+
+pub(crate) use crate::primitives::{Task, Timer};
+
 /// The backend's side of one socket: the handle's methods that depend on the backend. `state`
 /// is the portable state the dispatcher keeps; a backend whose platform is the source of
 /// truth (the browser) may ignore it.
@@ -76,6 +96,10 @@ pub(crate) trait Connection: Sized + 'static {
     ) -> Result<(), Error>;
     /// The last handle is gone and no listener is left.
     fn release<B: Backend>(&self, state: &SocketState<B>);
+    /// Fails the connection now, in any state but CLOSED: `error` with `cause`, then
+    /// `close` 1006 (in the browser, which has no such call, a `close()`: the events come
+    /// when the browser's closing handshake ends).
+    fn fail<B: Backend>(&self, state: &SocketState<B>, cause: ErrorCause);
 
     /// A `WebSocketStream` writer (`writer`, an id of `crate::waiters`) may go on: what is
     /// buffered costs at most `limit`, or the socket is no longer open. Else its waker is

@@ -69,29 +69,45 @@ impl<T: Clone> Completion<T> {
     /// Blocks the thread until the value is set or the timeout passes (only where the
     /// backend allows blocking).
     pub(crate) fn wait_blocking(&self, timeout: Option<Duration>) -> Option<T> {
-        // A timeout too large for an `Instant` (`Duration::MAX`) is no timeout.
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(v) = self.poll(&mut cx) {
-                return Some(v);
-            }
-            let left = match deadline {
-                None => None,
-                Some(d) => match d.checked_duration_since(Instant::now()) {
-                    Some(left) => Some(left),
-                    None => break,
-                },
-            };
-            match left {
-                None => std::thread::park(),
-                Some(left) => std::thread::park_timeout(left),
-            }
-        }
-        // Timed out: this waiter's waker leaves (a caller polling with short timeouts must
-        // not grow the list).
-        self.state.lock().1.retain(|w| !w.will_wake(&waker));
-        None
+        park_until(
+            timeout,
+            |cx| self.poll(cx),
+            |waker| {
+                // Timed out: this waiter's waker leaves (a caller polling with short timeouts
+                // must not grow the list).
+                self.state.lock().1.retain(|w| !w.will_wake(waker));
+            },
+        )
     }
+}
+
+/// Polls `poll` on this thread, parking between polls, until it is ready or `timeout` passes
+/// (then `gone` is given the waker that was used, and `None` comes back).
+pub(crate) fn park_until<T>(
+    timeout: Option<Duration>,
+    mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
+    gone: impl FnOnce(&Waker),
+) -> Option<T> {
+    // A timeout too large for an `Instant` (`Duration::MAX`) is no timeout.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = poll(&mut cx) {
+            return Some(v);
+        }
+        let left = match deadline {
+            None => None,
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) => Some(left),
+                None => break,
+            },
+        };
+        match left {
+            None => std::thread::park(),
+            Some(left) => std::thread::park_timeout(left),
+        }
+    }
+    gone(&waker);
+    None
 }

@@ -125,10 +125,49 @@ pub(crate) struct SocketState<B: Backend = Platform> {
     pub(crate) connection: B::Connection,
     /// How many `WebSocket` handles exist (the last one's drop may release the socket).
     pub(crate) handles: AtomicUsize,
+    /// Sees open, error and close before the listeners (a reconnecting socket's attempt).
+    observer: Option<Arc<dyn Observer>>,
+}
+
+/// What a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket) learns of each of its
+/// sockets, without being a listener (a listener would take held events away from the
+/// user's listeners registered later). Called with no lock held, in the dispatcher's turn.
+pub(crate) trait Observer: ObserverBounds {
+    /// An open, error or close was processed (`ready_state()` has moved), before any
+    /// listener hears it (or it is held for a later one). `socket` is the socket's handle.
+    fn happened(&self, socket: Option<&crate::WebSocket>, event: &mut AnyEvent);
+    /// A message arrived (called with the dispatcher's lock held: it must only count).
+    fn message(&self);
+    /// The close event has been delivered to the listeners (or held for a later one).
+    fn finished(&self);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) trait ObserverBounds: Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + Sync + ?Sized> ObserverBounds for T {}
+#[cfg(target_arch = "wasm32")]
+pub(crate) trait ObserverBounds {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> ObserverBounds for T {}
+
+/// What the turn does with one queue item.
+enum Next {
+    /// Call these listeners with this event.
+    Deliver(AnyEvent, Snapshot),
+    /// Show the event to the observer first (outside the lock).
+    Observe(AnyEvent),
+    /// Nothing to deliver now.
+    Skip,
 }
 
 impl<B: Backend> SocketState<B> {
-    pub(crate) fn new(url: String, origin: String, connection: B::Connection) -> Arc<Self> {
+    pub(crate) fn new(
+        url: String,
+        origin: String,
+        connection: B::Connection,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Arc<Self> {
         Arc::new(SocketState {
             url,
             origin: origin.into(),
@@ -140,6 +179,7 @@ impl<B: Backend> SocketState<B> {
             closed: Completion::new(),
             connection,
             handles: AtomicUsize::new(0),
+            observer,
         })
     }
 
@@ -230,9 +270,7 @@ impl<B: Backend> SocketState<B> {
             debug_assert!(q.items.is_empty());
             self.next_delivery(&mut q, item)
         };
-        if let Some((event, snapshot)) = first {
-            self.deliver(event, &snapshot);
-        }
+        self.take(first);
         self.run(false);
     }
 
@@ -247,7 +285,7 @@ impl<B: Backend> SocketState<B> {
     /// a burst). Only the thread that has the turn gets here.
     fn run(self: &Arc<Self>, keep_turn: bool) {
         loop {
-            let (event, snapshot) = {
+            let next = {
                 let mut q = self.queue.lock();
                 let Some(item) = q.items.pop_front() else {
                     if keep_turn {
@@ -267,12 +305,41 @@ impl<B: Backend> SocketState<B> {
                     }
                     return;
                 };
-                match self.next_delivery(&mut q, item) {
-                    Some(delivery) => delivery,
-                    None => continue,
-                }
+                self.next_delivery(&mut q, item)
             };
+            self.take(next);
+        }
+    }
+
+    /// Does what the turn has to do with one item (no lock held).
+    fn take(self: &Arc<Self>, next: Next) {
+        match next {
+            Next::Deliver(event, snapshot) => self.deliver(event, &snapshot),
+            Next::Observe(event) => self.observed(event),
+            Next::Skip => {}
+        }
+    }
+
+    /// Shows an open, error or close to the observer, then delivers or holds it as any other.
+    #[inline(never)]
+    fn observed(self: &Arc<Self>, mut event: AnyEvent) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        observer.happened(self.target_handle().as_ref(), &mut event);
+        let close = matches!(event, AnyEvent::Close(_));
+        let now = {
+            let mut q = self.queue.lock();
+            self.hold_unheard(&mut q, event).map(|event| {
+                let snapshot = q.registry.snapshot(event.event_type());
+                (event, snapshot)
+            })
+        };
+        if let Some((event, snapshot)) = now {
             self.deliver(event, &snapshot);
+        }
+        if close {
+            observer.finished();
         }
     }
 
@@ -293,12 +360,20 @@ impl<B: Backend> SocketState<B> {
         }
     }
 
-    /// Processes one queue item; returns the event to deliver now and to whom.
-    fn next_delivery(&self, q: &mut EventQueue, item: Item) -> Option<(AnyEvent, Snapshot)> {
+    /// Processes one queue item; returns what to do with it now.
+    fn next_delivery(&self, q: &mut EventQueue, item: Item) -> Next {
         let event = match item {
             Item::Happen(h) => {
-                let event = self.process(q, h)?;
-                self.hold_unheard(q, event)?
+                let Some(event) = self.process(q, h) else {
+                    return Next::Skip;
+                };
+                if self.observer.is_some() && !matches!(event, AnyEvent::Message(_)) {
+                    return Next::Observe(event);
+                }
+                match self.hold_unheard(q, event) {
+                    Some(event) => event,
+                    None => return Next::Skip,
+                }
             }
             // Already settled when it was held; settling again is a no-op.
             Item::Deliver(event) => event,
@@ -310,11 +385,11 @@ impl<B: Backend> SocketState<B> {
                 let mut held = std::mem::take(&mut q.held[ty.index()]);
                 held.append(&mut q.items);
                 q.items = held;
-                return None;
+                return Next::Skip;
             }
         };
         let snapshot = q.registry.snapshot(event.event_type());
-        Some((event, snapshot))
+        Next::Deliver(event, snapshot)
     }
 
     /// An event of a type that never had a listener is held (and settled); others come back.
@@ -332,6 +407,9 @@ impl<B: Backend> SocketState<B> {
     /// `origin` is a reference to `self.origin` kept from an earlier event, if there is one.
     #[inline]
     fn message_event(&self, data: MessageData, origin: Option<Arc<str>>) -> Option<AnyEvent> {
+        if let Some(observer) = &self.observer {
+            observer.message();
+        }
         (self.ready_state() == ReadyState::Open).then(|| {
             AnyEvent::Message(MessageEvent {
                 data,
@@ -488,7 +566,7 @@ mod loom_model {
     }
 
     fn socket() -> Arc<SocketState<Model>> {
-        SocketState::new("ws://h/".into(), "http://h".into(), ModelConnection)
+        SocketState::new("ws://h/".into(), "http://h".into(), ModelConnection, None)
     }
 
     #[derive(Default)]

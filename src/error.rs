@@ -23,6 +23,9 @@ pub enum Error {
     InvalidAccessError(String),
     /// An option this backend cannot honour (e.g. custom headers on wasm32).
     NotSupportedError(String),
+    /// A bounded queue is full: a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket)'s
+    /// `send()` while it is down and `max_enqueued_messages` (or bytes) are queued.
+    QuotaExceededError(String),
 }
 
 impl Error {
@@ -38,6 +41,7 @@ impl Error {
             Error::InvalidStateError(_) => "InvalidStateError",
             Error::InvalidAccessError(_) => "InvalidAccessError",
             Error::NotSupportedError(_) => "NotSupportedError",
+            Error::QuotaExceededError(_) => "QuotaExceededError",
         }
     }
 
@@ -53,7 +57,8 @@ impl Error {
             Error::SyntaxError(m)
             | Error::InvalidStateError(m)
             | Error::InvalidAccessError(m)
-            | Error::NotSupportedError(m) => m,
+            | Error::NotSupportedError(m)
+            | Error::QuotaExceededError(m) => m,
         }
     }
 }
@@ -219,6 +224,13 @@ pub enum ErrorCause {
     PongTimeout,
     /// `close()` was called while the socket was CONNECTING.
     ClosedBeforeOpen,
+    /// A [`ReconnectingWebSocket`](crate::ReconnectingWebSocket)'s heartbeat message got no
+    /// message back within its timeout: the connection is given up (and tried again).
+    HeartbeatTimeout,
+    /// A [`ReconnectingWebSocket`](crate::ReconnectingWebSocket)'s URL provider failed or
+    /// panicked, or gave a URL or subprotocols the socket refused (the attempt fails with
+    /// `error` and `close` 1006, and is retried as any other).
+    UrlProvider(Detail),
     /// The connection task stopped without finishing (its runtime shut down).
     Aborted,
     /// The browser reported an error; it gives no detail (wasm32).
@@ -264,6 +276,11 @@ impl fmt::Display for ErrorCause {
                 )
             }
             ErrorCause::Aborted => write!(f, "the connection task was stopped"),
+            ErrorCause::HeartbeatTimeout => write!(
+                f,
+                "no message arrived within the heartbeat timeout after a heartbeat"
+            ),
+            ErrorCause::UrlProvider(m) => write!(f, "the URL provider failed: {m}"),
             ErrorCause::Browser => write!(f, "the browser reported an error (it gives no detail)"),
         }
     }
@@ -300,6 +317,7 @@ impl std::error::Error for ErrorCause {
             | ErrorCause::Handshake(d)
             | ErrorCause::Protocol(d)
             | ErrorCause::ConnectionLost(d)
+            | ErrorCause::UrlProvider(d)
             | ErrorCause::MessageTooBig(d) => d
                 .source
                 .as_deref()

@@ -421,6 +421,8 @@ pub struct CloseEvent {
     /// Why the close was not clean (natively; nothing after a clean close and in the
     /// browser, where it is not even kept).
     pub(crate) cause: crate::primitives::CloseCause,
+    /// A [`ReconnectingWebSocket`](crate::ReconnectingWebSocket) will connect again.
+    pub(crate) will_reconnect: bool,
     pub(crate) target: EventTarget,
 }
 
@@ -486,6 +488,21 @@ impl CloseEvent {
         self.cause.get()
     }
 
+    /// True when a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket) will connect again
+    /// after this close; false for its final close and for every close of a plain
+    /// `WebSocket`.
+    ///
+    /// ```
+    /// # fn f(e: &isows::CloseEvent) {
+    /// if !e.will_reconnect() {
+    ///     println!("gone for good: {}", e.code());
+    /// }
+    /// # }
+    /// ```
+    pub fn will_reconnect(&self) -> bool {
+        self.will_reconnect
+    }
+
     /// Close 1006 for `cause`.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn abnormal(cause: ErrorCause) -> Self {
@@ -494,6 +511,7 @@ impl CloseEvent {
             reason: String::new(),
             was_clean: false,
             cause: crate::primitives::CloseCause::new(cause),
+            will_reconnect: false,
             target: EventTarget::default(),
         }
     }

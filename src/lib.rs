@@ -48,6 +48,7 @@ mod inbox;
 mod listeners;
 mod message;
 mod options;
+mod reconnecting;
 // The platform's primitives (the lock, atomics, `Send` or not): picked here, once.
 #[cfg_attr(not(target_arch = "wasm32"), path = "native/primitives.rs")]
 #[cfg_attr(target_arch = "wasm32", path = "wasm/primitives.rs")]
@@ -104,6 +105,7 @@ pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use primitives::MaybeSend;
+pub use reconnecting::{ReconnectingBuilder, ReconnectingWebSocket, Target};
 #[cfg(not(target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
 pub use response::HttpResponse;

@@ -29,6 +29,12 @@ use crate::primitives::{find_by_id, AtomicBool, Listening, Lock};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
+impl ListenerId {
+    pub(crate) fn new(id: u64) -> Self {
+        ListenerId(id)
+    }
+}
+
 /// Options of [`add_event_listener_with_options`](crate::WebSocket::add_event_listener_with_options)
 /// (the DOM's `AddEventListenerOptions`).
 ///

@@ -55,6 +55,8 @@ pub(crate) struct Options {
     /// A `WebSocketStream`'s abort signal fired before it was made: check the arguments, make
     /// no request.
     pub(crate) aborted: bool,
+    /// A reconnecting socket's view of this attempt.
+    pub(crate) observer: Option<std::sync::Arc<dyn crate::dispatch::Observer>>,
 }
 
 impl Options {
@@ -74,6 +76,7 @@ impl Options {
             native_only: Vec::new(),
             backend: Default::default(),
             aborted: false,
+            observer: None,
         }
     }
 }

@@ -383,7 +383,7 @@ impl WebSocket {
 
     /// The part of `add_event_listener` that does not depend on the listener's type, compiled
     /// once.
-    fn add_erased(&self, ty: EventType, callback: Callback, once: bool) -> ListenerId {
+    pub(crate) fn add_erased(&self, ty: EventType, callback: Callback, once: bool) -> ListenerId {
         self.shared()
             .with_registry(|r| (Some(ty), r.add(ty, callback, once)))
     }
@@ -402,6 +402,11 @@ impl WebSocket {
     pub fn remove_event_listener(&self, id: ListenerId) -> bool {
         let removed = self.shared().with_registry(|r| (None, r.remove(id)));
         removed.is_some()
+    }
+
+    /// Fails the connection now (see `Connection::fail`).
+    pub(crate) fn fail(&self, cause: crate::error::ErrorCause) {
+        self.conn().fail(self.shared(), cause);
     }
 
     fn set_slot<K: EventKind>(&self, listener: impl FnMut(&K::Event) + MaybeSend + 'static) {
@@ -600,7 +605,9 @@ impl WebSocket {
     }
 }
 
-fn erase<K: EventKind>(mut listener: impl FnMut(&K::Event) + MaybeSend + 'static) -> Callback {
+pub(crate) fn erase<K: EventKind>(
+    mut listener: impl FnMut(&K::Event) + MaybeSend + 'static,
+) -> Callback {
     Box::new(move |event: &AnyEvent| {
         if let Some(e) = K::extract(event) {
             listener(e)

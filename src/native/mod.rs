@@ -65,6 +65,47 @@ impl Backend for Platform {
     fn fill_inbox(_: &crate::WebSocket, _: &Arc<crate::inbox::Inbox>) {}
 }
 
+impl crate::backend::Clock for Platform {
+    fn after(delay: std::time::Duration, then: crate::backend::Timer) {
+        /// Calls the timer with `false` if the task is dropped before it fires.
+        struct Fire(Option<crate::backend::Timer>);
+        impl Drop for Fire {
+            fn drop(&mut self) {
+                if let Some(then) = self.0.take() {
+                    then(false);
+                }
+            }
+        }
+        let mut fire = Fire(Some(then));
+        runtime::handle().spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Some(then) = fire.0.take() {
+                then(true);
+            }
+        });
+    }
+
+    fn spawn(future: crate::backend::Task) {
+        runtime::handle().spawn(future);
+    }
+
+    /// tokio's clock: paused and advanced with the runtime in tests.
+    fn now() -> std::time::Duration {
+        static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+        let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
+        tokio::time::Instant::now().saturating_duration_since(origin)
+    }
+
+    /// std's per-process random hash keys (no crate for one number a reconnect).
+    fn random() -> f64 {
+        use std::hash::{BuildHasher, Hasher};
+        let bits = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        (bits >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// The handles' side of the connection task.
 pub(crate) struct Connection {
     pub(crate) channel: Arc<Channel>,
@@ -167,6 +208,15 @@ impl crate::backend::Connection for Connection {
         }
     }
 
+    fn fail<B: Backend>(&self, shared: &SocketState<B>, cause: ErrorCause) {
+        if shared.transition(ReadyState::Connecting, ReadyState::Closing)
+            || shared.transition(ReadyState::Open, ReadyState::Closing)
+            || shared.ready_state() == ReadyState::Closing
+        {
+            self.channel.commands.push_urgent(cause);
+        }
+    }
+
     fn poll_write_room<B: Backend>(
         &self,
         shared: &SocketState<B>,
@@ -215,7 +265,10 @@ impl Connection {
 
 /// Checks everything (URL, then protocols, then headers) and starts the connection task, over
 /// the network or over `stream`.
-fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<SocketState>, Error> {
+fn connect(
+    mut options: Options,
+    stream: Option<handshake::BoxIo>,
+) -> Result<Arc<SocketState>, Error> {
     let target = url::parse(&options.url)?;
     crate::validate::protocols(&options.protocols)?;
     check_headers(&options.headers)?;
@@ -238,7 +291,12 @@ fn connect(options: Options, stream: Option<handshake::BoxIo>) -> Result<Arc<Soc
         max_buffered_amount: options.max_buffered_amount,
         response: Default::default(),
     };
-    let shared = SocketState::new(target.serialized.clone(), target.origin.clone(), connection);
+    let shared = SocketState::new(
+        target.serialized.clone(),
+        target.origin.clone(),
+        connection,
+        options.observer.take(),
+    );
     // Made before the task: if the runtime drops the task unpolled (it is shutting down, or
     // shuts down before the task first runs), dropping the guard still ends the socket.
     let inbox = options.backend.inbox.clone();

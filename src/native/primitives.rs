@@ -55,6 +55,12 @@ pub(crate) type Deque<T> = std::collections::VecDeque<T>;
 /// threads, so it must be `Send`.
 pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + Send + 'static>;
 
+/// What `Clock::after` calls: `true` when the delay passed.
+pub(crate) type Timer = Box<dyn FnOnce(bool) + Send>;
+
+/// What `Clock::spawn` runs.
+pub(crate) type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// What aborts one stream: a signal may be aborted from any thread.
 pub(crate) type AbortTarget = Box<dyn FnOnce() + Send>;
 

@@ -188,6 +188,7 @@ pub(crate) async fn run(
                 reason,
                 was_clean: true,
                 cause: Default::default(),
+                will_reconnect: false,
                 target: Default::default(),
             })
         }

@@ -132,7 +132,7 @@ fn dom_error(e: JsValue) -> Error {
     }
 }
 
-fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
+fn connect(mut options: Options) -> Result<Arc<SocketState>, Error> {
     refuse_native_only(&options)?;
     // The browser has no options of its own, and no way to honour `options.aborted` (its
     // `WebSocket` is asked to connect by its constructor: the page's own `WebSocketStream`
@@ -174,7 +174,7 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
     let connection = Connection {
         inner: inner.clone(),
     };
-    let shared = SocketState::new(url, origin, connection);
+    let shared = SocketState::new(url, origin, connection, options.observer.take());
 
     // One callback for the four events (one closure is much smaller in the .wasm than four).
     // It holds the socket (`Rc<Inner>`) until `close` releases it.
@@ -197,6 +197,7 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
                 was_clean: e.was_clean(),
                 // The browser does not tell why.
                 cause: Default::default(),
+                will_reconnect: false,
                 target: Default::default(),
             }));
             s.connection.inner.release();
@@ -218,6 +219,33 @@ fn connect(options: Options) -> Result<Arc<SocketState>, Error> {
     ws.set_onclose(f);
     *inner.callback.lock() = Some(callback);
     Ok(shared)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &JsValue, ms: f64) -> JsValue;
+}
+
+impl crate::backend::Clock for Platform {
+    fn after(delay: std::time::Duration, then: crate::backend::Timer) {
+        set_timeout(
+            &Closure::once_into_js(move || then(true)),
+            delay.as_secs_f64() * 1000.0,
+        );
+    }
+
+    fn spawn(future: crate::backend::Task) {
+        wasm_bindgen_futures::spawn_local(future);
+    }
+
+    fn now() -> std::time::Duration {
+        std::time::Duration::from_secs_f64(js_sys::Date::now() / 1000.0)
+    }
+
+    fn random() -> f64 {
+        js_sys::Math::random()
+    }
 }
 
 impl Backend for Platform {
@@ -299,6 +327,11 @@ impl crate::backend::Connection for Connection {
         .map_err(dom_error)
     }
 
+    /// The browser cannot fail a connection from a page: `close()` it.
+    fn fail<B: Backend>(&self, shared: &SocketState<B>, _: ErrorCause) {
+        let _ = self.close(shared, None);
+    }
+
     /// The last handle is gone and no listener is left: close the browser socket.
     fn release<B: Backend>(&self, shared: &SocketState<B>) {
         let _ = self.close(shared, None);
@@ -313,18 +346,13 @@ impl crate::backend::Connection for Connection {
         _writer: u64,
         limit: u64,
     ) -> Poll<()> {
-        #[wasm_bindgen]
-        extern "C" {
-            #[wasm_bindgen(js_name = setTimeout)]
-            fn set_timeout(f: &JsValue, ms: i32) -> JsValue;
-        }
         let room =
             || self.ready_state(shared) != ReadyState::Open || self.buffered_amount() <= limit;
         if room() {
             return Poll::Ready(());
         }
         let waker = cx.waker().clone();
-        set_timeout(&Closure::once_into_js(move || waker.wake()), 10);
+        set_timeout(&Closure::once_into_js(move || waker.wake()), 10.0);
         match room() {
             true => Poll::Ready(()),
             false => Poll::Pending,

@@ -44,6 +44,12 @@ pub(crate) type Deque<T> = std::collections::LinkedList<T>;
 /// A registered listener, once its event type has been erased (it may capture `Rc`).
 pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + 'static>;
 
+/// What `Clock::after` calls: `true` when the delay passed.
+pub(crate) type Timer = Box<dyn FnOnce(bool)>;
+
+/// What `Clock::spawn` runs.
+pub(crate) type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 /// What aborts one stream.
 pub(crate) type AbortTarget = Box<dyn FnOnce()>;
 

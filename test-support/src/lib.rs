@@ -18,6 +18,7 @@
 pub mod alloc;
 pub mod recorder;
 pub mod shared;
+pub mod shared_reconnect;
 mod shared_stream;
 pub mod time;
 
