@@ -549,6 +549,7 @@ mod loom_model {
             Ok(())
         }
         fn release<B: Backend>(&self, _: &SocketState<B>) {}
+        fn fail<B: Backend>(&self, _: &SocketState<B>, _: ErrorCause) {}
         fn poll_write_room<B: Backend>(
             &self,
             _: &SocketState<B>,
@@ -640,6 +641,68 @@ mod loom_model {
             }));
             late.join().unwrap();
             assert_eq!(*probe.log.lock().unwrap(), ["message"]);
+        });
+    }
+
+    /// A reconnecting socket's view: the observer sees open and close as they are
+    /// processed, never while a listener runs; `finished` comes once, after the close.
+    impl Observer for Probe {
+        fn happened(&self, _: Option<&crate::WebSocket>, event: &mut AnyEvent) {
+            assert_eq!(
+                self.running.fetch_add(1, Ordering::SeqCst),
+                0,
+                "observer overlaps"
+            );
+            self.log.lock().unwrap().push(match event {
+                AnyEvent::Open(_) => "observed open",
+                AnyEvent::Close(_) => "observed close",
+                _ => "observed other",
+            });
+            self.running.fetch_sub(1, Ordering::SeqCst);
+        }
+        fn message(&self) {}
+        fn finished(&self) {
+            self.log.lock().unwrap().push("finished");
+        }
+    }
+
+    #[test]
+    fn loom_the_observer_sees_each_event_first_and_once() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let probe = Arc::new(Probe::default());
+            let observer: Arc<dyn Observer> = probe.clone();
+            let shared = SocketState::<Model>::new(
+                "ws://h/".into(),
+                "http://h".into(),
+                ModelConnection,
+                Some(observer),
+            );
+            let connection = {
+                let shared = shared.clone();
+                loom::thread::spawn(move || task(&shared))
+            };
+            // A late listener's thread: what was held for it is released to it.
+            register(&shared, EventType::Open, probe.listener("open"));
+            register(&shared, EventType::Close, probe.listener("close"));
+            connection.join().unwrap();
+            let log = probe.log.lock().unwrap().clone();
+            let at = |n| log.iter().position(|&e| e == n).unwrap();
+            let count = |n| log.iter().filter(|&&e| e == n).count();
+            for n in [
+                "observed open",
+                "open",
+                "observed close",
+                "close",
+                "finished",
+            ] {
+                assert_eq!(count(n), 1, "{n}: {log:?}");
+            }
+            assert!(at("observed open") < at("open"), "{log:?}");
+            assert!(at("observed open") < at("observed close"), "{log:?}");
+            assert!(at("observed close") < at("close"), "{log:?}");
+            assert!(at("observed close") < at("finished"), "{log:?}");
         });
     }
 

@@ -292,3 +292,38 @@ async fn failure_causes_are_hidden_by_the_browser() {
         assert_eq!(e.cause(), None, "{over_websocket}");
     }
 }
+
+/// The reconnecting socket's shared bodies (`isows_test_support::shared_reconnect`), in the
+/// page: timers are the page's `setTimeout`, the URL provider runs on its event loop.
+mod reconnecting {
+    use super::BASE;
+    use isows_test_support::shared_reconnect as bodies;
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn rws_queue_leaves_in_order_after_the_reconnect() {
+        bodies::rws_queue_leaves_in_order_after_the_reconnect(BASE).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn rws_default_rule_on_server_codes() {
+        bodies::rws_default_rule_on_server_codes(BASE).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn rws_heartbeat_kept_alive_by_answers() {
+        bodies::rws_heartbeat_kept_alive_by_answers(BASE).await;
+    }
+
+    /// Natively-only options are refused for every attempt as for a plain socket: the
+    /// first attempt's error comes back from `connect()`.
+    #[wasm_bindgen_test]
+    fn native_only_options_are_refused_by_connect() {
+        let err = isows::WebSocket::builder(&format!("{BASE}/echo"))
+            .header("X-Test", "1")
+            .reconnecting()
+            .connect()
+            .unwrap_err();
+        assert_eq!(err.name(), "NotSupportedError");
+    }
+}
