@@ -65,8 +65,9 @@ printf '%s\n' "$out"
 expected=$'Connection open ...\nReceived Message: Hello WebSockets!\nConnection closed.'
 [ "$out" = "$expected" ] || { echo "echo_client printed something else"; exit 1; }
 
-step "examples: wscat, json, tokio_select, stream_echo against the embedded echo server"
-cargo build --locked -q --example wscat --example json --example tokio_select --example stream_echo
+step "examples: wscat, json, tokio_select, stream_echo, reconnecting against the embedded echo server"
+cargo build --locked -q --example wscat --example json --example tokio_select --example stream_echo \
+  --example reconnecting
 # wscat: a line goes out, its echo is printed, then /close 4000 bye (input through a FIFO,
 # each step waiting for wscat's output, bounded).
 mkdir -p target/ci
@@ -90,6 +91,12 @@ out=$(timeout 60 target/debug/examples/stream_echo)
 echo "$out" | tail -2
 [ "$(grep -c '^echo: message ' <<< "$out")" = 10 ] && grep -qx "closed Some(1000) done" <<< "$out" \
   || { echo "stream_echo printed something else"; exit 1; }
+# reconnecting: its server stops and starts again; the three messages queued while it was
+# down come back in order (it exits 1 otherwise).
+out=$(timeout 60 target/debug/examples/reconnecting)
+printf '%s\n' "$out" | tail -5
+grep -q "^all 3 queued messages came back, in order" <<< "$out" \
+  || { echo "reconnecting printed something else"; exit 1; }
 
 step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick

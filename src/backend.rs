@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
+#[cfg(feature = "reconnecting")]
 use std::time::Duration;
 
 use crate::dispatch::SocketState;
@@ -58,6 +59,7 @@ pub(crate) trait Backend: Sized + 'static {
 /// The clock, timers and tasks a [`ReconnectingWebSocket`](crate::ReconnectingWebSocket)
 /// needs: tokio natively (its paused clock included), the page's `setTimeout` and
 /// microtasks in the browser.
+#[cfg(feature = "reconnecting")]
 pub(crate) trait Clock {
     /// Calls `then(true)` after `delay`; `then(false)` if the timer can never fire (its
     /// runtime shut down). Never calls it before returning, unless the runtime is gone.
@@ -72,6 +74,7 @@ pub(crate) trait Clock {
     fn random() -> f64;
 }
 
+#[cfg(feature = "reconnecting")]
 pub(crate) use crate::primitives::{Task, Timer};
 
 /// The backend's side of one socket: the handle's methods that depend on the backend. `state`
@@ -99,6 +102,7 @@ pub(crate) trait Connection: Sized + 'static {
     /// Fails the connection now, in any state but CLOSED: `error` with `cause`, then
     /// `close` 1006 (in the browser, which has no such call, a `close()`: the events come
     /// when the browser's closing handshake ends).
+    #[cfg_attr(not(feature = "reconnecting"), allow(dead_code))]
     fn fail<B: Backend>(&self, state: &SocketState<B>, cause: ErrorCause);
 
     /// A `WebSocketStream` writer (`writer`, an id of `crate::waiters`) may go on: what is

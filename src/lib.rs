@@ -48,6 +48,7 @@ mod inbox;
 mod listeners;
 mod message;
 mod options;
+#[cfg(feature = "reconnecting")]
 mod reconnecting;
 // The platform's primitives (the lock, atomics, `Send` or not): picked here, once.
 #[cfg_attr(not(target_arch = "wasm32"), path = "native/primitives.rs")]
@@ -105,6 +106,8 @@ pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use primitives::MaybeSend;
+#[cfg(feature = "reconnecting")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reconnecting")))]
 pub use reconnecting::{ReconnectingBuilder, ReconnectingWebSocket, Target};
 #[cfg(not(target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]

@@ -30,6 +30,7 @@ use crate::primitives::{find_by_id, AtomicBool, Listening, Lock};
 pub struct ListenerId(u64);
 
 impl ListenerId {
+    #[cfg(feature = "reconnecting")]
     pub(crate) fn new(id: u64) -> Self {
         ListenerId(id)
     }

@@ -56,7 +56,7 @@ pub(crate) struct Options {
     /// no request.
     pub(crate) aborted: bool,
     /// A reconnecting socket's view of this attempt.
-    pub(crate) observer: Option<std::sync::Arc<dyn crate::dispatch::Observer>>,
+    pub(crate) observer: Option<crate::dispatch::ObserverRef>,
 }
 
 impl Options {

@@ -405,6 +405,7 @@ impl WebSocket {
     }
 
     /// Fails the connection now (see `Connection::fail`).
+    #[cfg(feature = "reconnecting")]
     pub(crate) fn fail(&self, cause: crate::error::ErrorCause) {
         self.conn().fail(self.shared(), cause);
     }

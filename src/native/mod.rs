@@ -65,6 +65,7 @@ impl Backend for Platform {
     fn fill_inbox(_: &crate::WebSocket, _: &Arc<crate::inbox::Inbox>) {}
 }
 
+#[cfg(feature = "reconnecting")]
 impl crate::backend::Clock for Platform {
     fn after(delay: std::time::Duration, then: crate::backend::Timer) {
         /// Calls the timer with `false` if the task is dropped before it fires.

@@ -56,9 +56,11 @@ pub(crate) type Deque<T> = std::collections::VecDeque<T>;
 pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + Send + 'static>;
 
 /// What `Clock::after` calls: `true` when the delay passed.
+#[cfg(feature = "reconnecting")]
 pub(crate) type Timer = Box<dyn FnOnce(bool) + Send>;
 
 /// What `Clock::spawn` runs.
+#[cfg(feature = "reconnecting")]
 pub(crate) type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// What aborts one stream: a signal may be aborted from any thread.

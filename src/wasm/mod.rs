@@ -227,6 +227,7 @@ extern "C" {
     fn set_timeout(f: &JsValue, ms: f64) -> JsValue;
 }
 
+#[cfg(feature = "reconnecting")]
 impl crate::backend::Clock for Platform {
     fn after(delay: std::time::Duration, then: crate::backend::Timer) {
         set_timeout(

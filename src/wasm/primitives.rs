@@ -45,9 +45,11 @@ pub(crate) type Deque<T> = std::collections::LinkedList<T>;
 pub(crate) type Callback = Box<dyn FnMut(&AnyEvent) + 'static>;
 
 /// What `Clock::after` calls: `true` when the delay passed.
+#[cfg(feature = "reconnecting")]
 pub(crate) type Timer = Box<dyn FnOnce(bool)>;
 
 /// What `Clock::spawn` runs.
+#[cfg(feature = "reconnecting")]
 pub(crate) type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
 
 /// What aborts one stream.
