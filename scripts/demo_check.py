@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Drives the wasm demo page in headless Chromium through chromedriver (W3C WebDriver, Python
 stdlib only), as a person would: connect to the echo server, send text and binary, close with
-4000 "bye", checking the page's event log after each step; saves a PNG screenshot.
+4000 "bye"; then in the reconnecting mode (its module loaded on demand): connect, echo,
+Reconnect (the close says it will reconnect, a new open follows), close for good; checking the
+page's event log after each step; saves a PNG screenshot.
 
 usage: demo_check.py PAGE_URL ECHO_URL [--screenshot out.png] [--timeout 20]
 Exit 0 when every step's log entry appeared.
@@ -40,15 +42,26 @@ class Page:
     def click(self, css):
         call(self.base, "POST", f"{self.sb}/element/{self.element(css)}/click", {})
 
+    def wait_for_state(self, prefix):
+        deadline = time.time() + self.timeout
+        state = self.js("return document.getElementById('state').textContent;")
+        while not state.startswith(prefix) and time.time() < deadline:
+            time.sleep(0.05)
+            state = self.js("return document.getElementById('state').textContent;")
+        if not state.startswith(prefix):
+            sys.exit(f"FAIL: readyState shows {state!r}, not {prefix}")
+        print(f"ok: readyState {state}")
+
     def log(self):
         return self.js("return [...document.querySelectorAll('#log li')].map(li => li.textContent);")
 
-    def wait_for_log(self, expected):
+    def wait_for_log(self, expected, times=1):
+        """Waits until the log has `expected` at least `times` times."""
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             entries = self.log()
-            if expected in entries:
-                print(f"ok: {expected}")
+            if entries.count(expected) >= times:
+                print(f"ok: {expected}" + (f" (x{times})" if times > 1 else ""))
                 return
             time.sleep(0.05)
         sys.exit(f"FAIL: no log entry {expected!r}; log: {self.log()}")
@@ -104,14 +117,23 @@ def main():
         page.type("#reason", "bye")
         page.click("#close")
         page.wait_for_log("close: code=4000 reason='bye' wasClean=true")
-        state = page.js("return document.getElementById('state').textContent;")
-        deadline = time.time() + a.timeout
-        while not state.startswith("CLOSED") and time.time() < deadline:
-            time.sleep(0.05)
-            state = page.js("return document.getElementById('state').textContent;")
-        if not state.startswith("CLOSED"):
-            sys.exit(f"FAIL: readyState shows {state!r} after close")
-        print(f"ok: readyState {state}")
+        page.wait_for_state("CLOSED")
+
+        # The reconnecting mode: a ReconnectingWebSocket from the second module.
+        page.click("#reconnecting")
+        page.click("#connect")
+        page.wait_for_log("open: readyState=1 protocol=''", 2)
+        page.type("#text", "hello again")
+        page.click("#send-text")
+        page.wait_for_log("message: text 'hello again'")
+        page.click("#reconnect")
+        page.wait_for_log("close: code=1005 reason='' wasClean=true (will reconnect)")
+        page.wait_for_log("open: readyState=1 protocol=''", 3)
+        page.type("#code", "4000")
+        page.type("#reason", "bye")
+        page.click("#close")
+        page.wait_for_log("close: code=4000 reason='bye' wasClean=true", 2)
+        page.wait_for_state("CLOSED")
         if a.screenshot:
             with open(a.screenshot, "wb") as f:
                 f.write(base64.b64decode(call(base, "GET", f"/session/{sid}/screenshot")))

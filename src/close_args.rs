@@ -13,9 +13,23 @@ pub(crate) fn check(code: u16, reason: &str) -> Result<(), Error> {
 /// [`check`], with `context` at the start of the messages.
 pub(crate) fn check_in(context: &str, code: u16, reason: &str) -> Result<(), Error> {
     if code != 1000 && !(3000..=4999).contains(&code) {
-        return Err(Error::InvalidAccessError(format!(
-            "{context}: The close code must be either 1000, or between 3000 and 4999. {code} is neither."
-        )));
+        // Joined by hand: `format!` (or indexing, whose panic formats) would bring the
+        // formatting machinery into a `.wasm`.
+        fn decimal(out: &mut String, n: u16) {
+            if n >= 10 {
+                decimal(out, n / 10);
+            }
+            out.push(char::from(b'0' + (n % 10) as u8));
+        }
+        let mut code_text = String::new();
+        decimal(&mut code_text, code);
+        let code = code_text.as_str();
+        return Err(Error::InvalidAccessError(crate::error::message(&[
+            context,
+            ": The close code must be either 1000, or between 3000 and 4999. ",
+            code,
+            " is neither.",
+        ])));
     }
     check_reason(context, reason)
 }
@@ -32,9 +46,10 @@ pub(crate) fn check_optional(context: &str, code: Option<u16>, reason: &str) -> 
 /// The reason alone: at most 123 UTF-8 bytes.
 pub(crate) fn check_reason(context: &str, reason: &str) -> Result<(), Error> {
     if reason.len() > 123 {
-        return Err(Error::SyntaxError(format!(
-            "{context}: The close reason must not be greater than 123 UTF-8 bytes."
-        )));
+        return Err(Error::SyntaxError(crate::error::message(&[
+            context,
+            ": The close reason must not be greater than 123 UTF-8 bytes.",
+        ])));
     }
     Ok(())
 }
@@ -56,6 +71,14 @@ mod tests {
             check(1000, &"a".repeat(124)),
             Err(Error::SyntaxError(_))
         ));
+        assert_eq!(
+            check(5, "").unwrap_err().message(),
+            "Failed to execute 'close' on 'WebSocket': The close code must be either 1000, or between 3000 and 4999. 5 is neither."
+        );
+        assert!(check(65535, "")
+            .unwrap_err()
+            .message()
+            .contains(" 65535 is neither."));
         // the code is checked before the reason
         assert!(matches!(
             check(999, &"a".repeat(124)),

@@ -506,11 +506,23 @@ impl CloseEvent {
     /// Close 1006 for `cause`.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn abnormal(cause: ErrorCause) -> Self {
+        Self::abnormal_with(crate::primitives::CloseCause::new(cause))
+    }
+
+    /// Close 1006 for a cause that is also given to an `error` event (copied natively; in the
+    /// browser, where a close keeps no cause, not at all).
+    #[cfg(feature = "reconnecting")]
+    pub(crate) fn abnormal_of(cause: &ErrorCause) -> Self {
+        Self::abnormal_with(crate::primitives::CloseCause::of(cause))
+    }
+
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    fn abnormal_with(cause: crate::primitives::CloseCause) -> Self {
         CloseEvent {
             code: 1006,
             reason: String::new(),
             was_clean: false,
-            cause: crate::primitives::CloseCause::new(cause),
+            cause,
             will_reconnect: false,
             target: EventTarget::default(),
         }

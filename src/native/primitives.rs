@@ -94,6 +94,12 @@ impl CloseCause {
         CloseCause(Some(std::sync::Arc::new(cause)))
     }
 
+    /// A copy of `cause`, kept.
+    #[cfg(feature = "reconnecting")]
+    pub(crate) fn of(cause: &crate::error::ErrorCause) -> Self {
+        Self::new(cause.clone())
+    }
+
     pub(crate) fn get(&self) -> Option<&crate::error::ErrorCause> {
         self.0.as_deref()
     }

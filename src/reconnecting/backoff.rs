@@ -28,7 +28,8 @@ impl Backoff {
             self.max.as_secs_f64()
         };
         let base = base.max(self.min.as_secs_f64().min(self.max.as_secs_f64()));
-        Duration::from_secs_f64(base * (1.0 - self.jitter * random))
+        // `as` saturates (no panic path, unlike `Duration::from_secs_f64`).
+        Duration::from_nanos((base * (1.0 - self.jitter * random) * 1e9).round() as u64)
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::backoff::Backoff;
 use super::{ReconnectingWebSocket, Shared};
-use crate::backend::Task;
+use crate::backend::{Platform, Task};
 use crate::builder::WebSocketBuilder;
 use crate::error::{Detail, Error};
 use crate::event::CloseEvent;
@@ -71,13 +71,15 @@ impl<U: Into<String>, I: IntoIterator<Item = S>, S: AsRef<str>> From<(U, I)> for
     }
 }
 
-/// A URL provider, type-erased: makes the task that resolves attempt `n`'s target and starts it.
+/// A URL provider, type-erased: starts the task that resolves attempt `n`'s target and
+/// then starts the attempt. (The task is spawned here, in code made only for a provider: a
+/// `.wasm` without one has no executor in it.)
 pub(crate) trait Provide: MaybeSend {
-    fn provide(&mut self, shared: Arc<Shared>, attempt: u64) -> Task;
+    fn provide(&mut self, shared: &Arc<Shared>, attempt: u64);
 }
 
-impl<F: FnMut(Arc<Shared>, u64) -> Task + MaybeSend> Provide for F {
-    fn provide(&mut self, shared: Arc<Shared>, attempt: u64) -> Task {
+impl<F: FnMut(&Arc<Shared>, u64) + MaybeSend> Provide for F {
+    fn provide(&mut self, shared: &Arc<Shared>, attempt: u64) {
         self(shared, attempt)
     }
 }
@@ -369,15 +371,20 @@ impl ReconnectingBuilder {
         T: Into<Target>,
         E: std::fmt::Display,
     {
-        let provide = move |shared: Arc<Shared>, attempt: u64| -> Task {
+        let provide = move |shared: &Arc<Shared>, attempt: u64| {
             let future = provider();
-            Box::pin(async move {
+            // If the runtime drops the task before it ends, the socket ends (`Gone`).
+            let mut gone = super::lifecycle::Gone::new(shared, attempt);
+            let shared = shared.clone();
+            let task: Task = Box::pin(async move {
                 let result = super::lifecycle::catch_unwind(future)
                     .await
                     .map_err(|_| Detail::from("the URL provider panicked"))
                     .and_then(|r| r.map(Into::into).map_err(|e| Detail::from(e.to_string())));
+                gone.disarm();
                 shared.start(attempt, result);
-            })
+            });
+            <Platform as crate::backend::Clock>::spawn(task);
         };
         self.source = Source::Provider(Lock::new(Box::new(provide)));
         self

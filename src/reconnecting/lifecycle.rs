@@ -10,7 +10,6 @@
 //! - The next attempt starts only after the last one's `close` event reached its listeners
 //!   (`Observer::finished`), so the events of two sockets never overlap.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
@@ -27,7 +26,7 @@ use crate::error::{Detail, Error, ErrorCause};
 use crate::event::{AnyEvent, CloseEvent, ErrorEvent, EventTarget};
 use crate::message::Message;
 use crate::options::Options;
-use crate::primitives::{AtomicUsize, Lock};
+use crate::primitives::{AtomicUsize, Deque, Lock};
 use crate::websocket::{BinaryType, ReadyState};
 use crate::WebSocket;
 
@@ -62,7 +61,7 @@ pub(crate) struct State {
     opened_at: Option<Duration>,
     /// Decided at a close: wait this long (and count a retry if `.1`) once it was delivered.
     next: Option<(Duration, bool)>,
-    queue: VecDeque<Message>,
+    queue: Deque<Message>,
     queued_bytes: usize,
     pub(crate) url: String,
     pub(crate) binary_type: BinaryType,
@@ -126,7 +125,7 @@ impl Shared {
                 retry_count: 0,
                 opened_at: None,
                 next: None,
-                queue: VecDeque::new(),
+                queue: Deque::new(),
                 queued_bytes: 0,
                 url,
                 binary_type: BinaryType::Blob,
@@ -145,30 +144,16 @@ impl Shared {
         match &self.source {
             Source::Fixed => self.start_checked(attempt, None),
             Source::Provider(provider) => {
-                let task = match provider.try_lock() {
-                    Some(mut provider) => {
-                        let call = AssertUnwindSafe(|| provider.provide(self.clone(), attempt));
-                        match std::panic::catch_unwind(call) {
-                            Ok(task) => task,
-                            Err(_) => {
-                                let detail = Detail::from("the URL provider panicked");
-                                return self.start_checked(attempt, Some(Err(detail)));
-                            }
-                        }
-                    }
-                    None => {
-                        let detail = Detail::from("the URL provider was called from itself");
-                        return self.start_checked(attempt, Some(Err(detail)));
-                    }
+                let Some(mut provider) = provider.try_lock() else {
+                    let detail = Detail::from("the URL provider was called from itself");
+                    return self.start_checked(attempt, Some(Err(detail)));
                 };
-                let mut guard = Gone {
-                    shared: Some(self.clone()),
-                    attempt,
-                };
-                Platform::spawn(Box::pin(async move {
-                    task.await;
-                    guard.disarm();
-                }));
+                let call = AssertUnwindSafe(|| provider.provide(self, attempt));
+                if std::panic::catch_unwind(call).is_err() {
+                    drop(provider);
+                    let detail = Detail::from("the URL provider panicked");
+                    return self.start_checked(attempt, Some(Err(detail)));
+                }
                 Ok(())
             }
         }
@@ -224,7 +209,7 @@ impl Shared {
                 return Err(error);
             }
             Err(error) => {
-                let detail = Detail::from(error.to_string());
+                let detail = Detail::from(error.message());
                 self.failed_without_socket(attempt, ErrorCause::UrlProvider(detail));
                 return Ok(());
             }
@@ -285,7 +270,7 @@ impl Shared {
     /// An attempt failed before it had a socket: its `error` and `close` go to the listeners
     /// from here, then the close is dealt with as a socket's would be.
     fn failed_without_socket(self: &Arc<Self>, attempt: u64, cause: ErrorCause) {
-        let mut close = CloseEvent::abnormal(cause.clone());
+        let mut close = CloseEvent::abnormal_of(&cause);
         self.decide(attempt, &mut close);
         self.relay.deliver_local(&AnyEvent::Error(ErrorEvent {
             cause,
@@ -616,11 +601,10 @@ impl Shared {
         if st.queue.len() >= self.settings.max_enqueued_messages
             || st.queued_bytes.saturating_add(len) > self.settings.max_enqueued_bytes
         {
-            return Err(Error::QuotaExceededError(format!(
-                "the reconnecting socket is down and its queue is full ({} messages, {} bytes)",
-                st.queue.len(),
-                st.queued_bytes
-            )));
+            return Err(Error::QuotaExceededError(
+                "the reconnecting socket is down and its queue is full (max_enqueued_messages, or 16 MiB)"
+                    .into(),
+            ));
         }
         st.queued_bytes += len;
         st.queue.push_back(message);
@@ -713,14 +697,21 @@ impl Shared {
 
 /// Ends the reconnecting socket if the task resolving attempt `.attempt`'s URL is dropped
 /// before it ends (its runtime shut down).
-struct Gone {
+pub(crate) struct Gone {
     shared: Option<Arc<Shared>>,
     attempt: u64,
 }
 
 impl Gone {
+    pub(crate) fn new(shared: &Arc<Shared>, attempt: u64) -> Self {
+        Gone {
+            shared: Some(shared.clone()),
+            attempt,
+        }
+    }
+
     /// The task ended: nothing to do at its drop.
-    fn disarm(&mut self) {
+    pub(crate) fn disarm(&mut self) {
         self.shared = None;
     }
 }

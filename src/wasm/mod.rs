@@ -241,7 +241,7 @@ impl crate::backend::Clock for Platform {
     }
 
     fn now() -> std::time::Duration {
-        std::time::Duration::from_secs_f64(js_sys::Date::now() / 1000.0)
+        std::time::Duration::from_millis(js_sys::Date::now() as u64)
     }
 
     fn random() -> f64 {

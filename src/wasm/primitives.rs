@@ -74,6 +74,12 @@ impl CloseCause {
         CloseCause
     }
 
+    /// Nothing is kept (no copy of the cause made).
+    #[cfg(feature = "reconnecting")]
+    pub(crate) fn of(_: &crate::error::ErrorCause) -> Self {
+        CloseCause
+    }
+
     pub(crate) fn get(&self) -> Option<&crate::error::ErrorCause> {
         None
     }

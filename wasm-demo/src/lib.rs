@@ -5,7 +5,13 @@
 
 use std::cell::Cell;
 
-use isows::{MessageData, WebSocket};
+use isows::MessageData;
+#[cfg(not(feature = "reconnecting"))]
+use isows::WebSocket as Socket;
+// The reconnecting mode (`--features reconnecting`, `pkg-reconnecting/`): the same page
+// drives a `ReconnectingWebSocket`, whose surface is the same.
+#[cfg(feature = "reconnecting")]
+use isows::ReconnectingWebSocket as Socket;
 use wasm_bindgen::prelude::*;
 
 /// The page's allocator: talc, which is made for WebAssembly and is ~7 KB smaller in the
@@ -17,10 +23,10 @@ static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocato
 
 thread_local! {
     // A `Cell` (taken and put back), not a `RefCell`: no borrow-panic formatting in the .wasm.
-    static SOCKET: Cell<Option<WebSocket>> = const { Cell::new(None) };
+    static SOCKET: Cell<Option<Socket>> = const { Cell::new(None) };
 }
 
-fn socket() -> Result<WebSocket, JsValue> {
+fn socket() -> Result<Socket, JsValue> {
     SOCKET
         .with(|s| {
             let ws = s.take();
@@ -44,7 +50,18 @@ fn js_error(e: isows::Error) -> JsValue {
 #[wasm_bindgen]
 pub fn connect(url: &str, protocols: js_sys::Array, log: js_sys::Function) -> Result<(), JsValue> {
     let protocols = protocols.iter().filter_map(|p| p.as_string());
-    let ws = WebSocket::with_protocols(url, protocols).map_err(js_error)?;
+    #[cfg(not(feature = "reconnecting"))]
+    let ws = Socket::with_protocols(url, protocols).map_err(js_error)?;
+    #[cfg(feature = "reconnecting")]
+    let ws = isows::WebSocket::builder(url)
+        .protocols(protocols)
+        .reconnecting()
+        .reconnection_delay(
+            std::time::Duration::from_millis(500),
+            std::time::Duration::from_secs(5),
+        )
+        .connect()
+        .map_err(js_error)?;
     // The page formats the log lines: `log(type, ...fields)`, so Rust needs no formatting.
     let emit = move |kind: &str, a: JsValue, b: JsValue, c: JsValue| {
         let _ = log.apply(
@@ -86,8 +103,13 @@ pub fn connect(url: &str, protocols: js_sys::Array, log: js_sys::Function) -> Re
         )
     });
     ws.set_onclose(move |c| {
+        #[cfg(not(feature = "reconnecting"))]
+        let kind = "close";
+        // A close that will be retried is worded apart.
+        #[cfg(feature = "reconnecting")]
+        let kind = if c.will_reconnect() { "retry" } else { "close" };
         emit(
-            "close",
+            kind,
             c.code().into(),
             c.reason().into(),
             c.was_clean().into(),
@@ -134,4 +156,11 @@ pub fn ready_state() -> u16 {
 #[wasm_bindgen]
 pub fn buffered_amount() -> f64 {
     socket().map_or(0.0, |ws| ws.buffered_amount() as f64)
+}
+
+/// `reconnect()` (the reconnecting mode only): close and connect again at once.
+#[cfg(feature = "reconnecting")]
+#[wasm_bindgen]
+pub fn reconnect() -> Result<(), JsValue> {
+    socket()?.reconnect(None).map_err(js_error)
 }
