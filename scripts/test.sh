@@ -45,9 +45,11 @@ cargo fmt --all -- --check
 
 step "cargo clippy (native, then wasm32)"
 cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --no-default-features --features fuzzing -- -D warnings   # without TLS; the fuzz entry points
+cargo clippy --locked --no-default-features --features fuzzing -- -D warnings   # without TLS or reconnecting; the fuzz entry points
 cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked --no-default-features --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --locked -p isows-demo --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked -p isows-demo --target wasm32-unknown-unknown --features reconnecting -- -D warnings
 cargo clippy --locked -p isows-test-support --all-targets -- -D warnings
 cargo clippy --locked -p isows-test-support --target wasm32-unknown-unknown -- -D warnings
 

@@ -119,3 +119,8 @@ pub use stream::{
 pub use websocket::{BinaryType, ReadyState, WebSocket};
 
 pub use bytes::Bytes;
+
+/// The README's examples, compiled (and run where they are not `no_run`) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -666,3 +666,28 @@ async fn ten_thousand_sockets_to_a_dead_server() {
 fn count_dir(path: &str) -> usize {
     std::fs::read_dir(path).map(|d| d.count()).unwrap_or(0)
 }
+
+/// The socket's own options (here a header and a subprotocol) apply to every attempt.
+#[tokio::test]
+async fn the_sockets_options_apply_to_every_attempt() {
+    let server = TestServer::start().await;
+    let ws = isows::WebSocket::builder(&server.url("/remote-close?code=1001"))
+        .header("X-Attempt", "every")
+        .protocols(["chat"])
+        .reconnecting()
+        .reconnection_delay(FAST, FAST)
+        .connect()
+        .unwrap();
+    let mut l = lines(&ws);
+    assert_eq!(
+        l.take(4).await,
+        ["open", "close 1001 again", "open", "close 1001 again"]
+    );
+    ws.close();
+    let logs = server.logs();
+    assert!(logs.len() >= 2, "{}", logs.len());
+    for log in &logs[..2] {
+        assert_eq!(log.header("x-attempt"), Some("every"));
+        assert_eq!(log.header("sec-websocket-protocol"), Some("chat"));
+    }
+}
