@@ -671,23 +671,24 @@ fn count_dir(path: &str) -> usize {
 #[tokio::test]
 async fn the_sockets_options_apply_to_every_attempt() {
     let server = TestServer::start().await;
-    let ws = isows::WebSocket::builder(&server.url("/remote-close?code=1001"))
+    let ws = isows::WebSocket::builder(&server.url("/echo"))
         .header("X-Attempt", "every")
-        .protocols(["chat"])
+        .protocols(["echo"])
         .reconnecting()
-        .reconnection_delay(FAST, FAST)
         .connect()
         .unwrap();
     let mut l = lines(&ws);
-    assert_eq!(
-        l.take(4).await,
-        ["open", "close 1001 again", "open", "close 1001 again"]
-    );
+    assert_eq!(l.next_within(10).await, "open");
+    assert_eq!(ws.protocol(), "echo");
+    ws.reconnect(None).unwrap();
+    assert_eq!(l.take(2).await, ["close 1005 again", "open"]);
+    assert_eq!(ws.protocol(), "echo");
     ws.close();
+    assert_eq!(l.next_within(10).await, "close 1005 final");
     let logs = server.logs();
-    assert!(logs.len() >= 2, "{}", logs.len());
-    for log in &logs[..2] {
+    assert_eq!(logs.len(), 2);
+    for log in &logs {
         assert_eq!(log.header("x-attempt"), Some("every"));
-        assert_eq!(log.header("sec-websocket-protocol"), Some("chat"));
+        assert_eq!(log.header("sec-websocket-protocol"), Some("echo"));
     }
 }
