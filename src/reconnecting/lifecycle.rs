@@ -395,12 +395,14 @@ impl Shared {
             /// `close()` came while the close was delivered: a final close of its own.
             Stop,
         }
+        // Handles are dropped with no lock held (the last one may close its socket).
+        let gone;
         let then = {
             let mut st = self.state.lock();
             if st.attempt != attempt {
                 return;
             }
-            st.socket = None;
+            gone = st.socket.take();
             st.observer = None;
             if st.stop && st.phase != Phase::Closed {
                 Then::Stop
@@ -417,6 +419,7 @@ impl Shared {
                 }
             }
         };
+        drop(gone);
         self.relay.detach(attempt);
         match then {
             Then::Wait(delay, next) => self.wait_then_begin(delay, next),
@@ -446,17 +449,17 @@ impl Shared {
 
     /// The runtime that was to run attempt `attempt` shut down: nothing can come back.
     fn runtime_gone(&self, attempt: u64) {
-        let close = {
+        let (close, gone) = {
             let mut st = self.state.lock();
             if st.attempt != attempt || st.phase == Phase::Closed {
                 return;
             }
             st.attempt += 1;
             st.stop = true;
-            st.socket = None;
             st.observer = None;
-            CloseEvent::abnormal(ErrorCause::Aborted)
+            (CloseEvent::abnormal(ErrorCause::Aborted), st.socket.take())
         };
+        drop(gone);
         self.finish_with(close);
     }
 
@@ -464,24 +467,25 @@ impl Shared {
     /// the final `close` comes from here, with the code `close_with` gave (1005 without),
     /// clean, as a closing handshake nobody had to do.
     pub(crate) fn stop_here(&self) {
-        let close = {
+        let (close, gone) = {
             let mut st = self.state.lock();
             if st.phase == Phase::Closed && st.last_close.is_some() {
                 return;
             }
             st.attempt += 1;
-            st.socket = None;
             st.observer = None;
             let (code, reason) = st.stop_frame.take().unwrap_or((1005, String::new()));
-            CloseEvent {
+            let close = CloseEvent {
                 code,
                 reason,
                 was_clean: true,
                 cause: Default::default(),
                 will_reconnect: false,
                 target: EventTarget::default(),
-            }
+            };
+            (close, st.socket.take())
         };
+        drop(gone);
         self.finish_with(close);
     }
 
