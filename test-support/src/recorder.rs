@@ -78,23 +78,47 @@ impl Ev {
     }
 }
 
-#[derive(Default)]
-struct Queue {
-    events: VecDeque<Ev>,
+/// What listeners push and a test awaits, in order (the recorders' queue).
+pub(crate) struct Queue<T> {
+    events: VecDeque<T>,
     waker: Option<Waker>,
 }
 
-/// The events of one socket, in order; see [`record`].
-pub struct Recorder {
-    queue: Arc<Mutex<Queue>>,
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue {
+            events: VecDeque::new(),
+            waker: None,
+        }
+    }
 }
 
-fn push(queue: &Mutex<Queue>, ev: Ev) {
+/// Adds an event and wakes the test waiting for it.
+pub(crate) fn push<T>(queue: &Mutex<Queue<T>>, ev: T) {
     let mut q = queue.lock().unwrap();
     q.events.push_back(ev);
     if let Some(w) = q.waker.take() {
         w.wake();
     }
+}
+
+/// The next event, when there is one.
+pub(crate) fn recv<T>(queue: &Mutex<Queue<T>>) -> impl std::future::Future<Output = T> + '_ {
+    poll_fn(move |cx| {
+        let mut q = queue.lock().unwrap();
+        match q.events.pop_front() {
+            Some(ev) => Poll::Ready(ev),
+            None => {
+                q.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    })
+}
+
+/// The events of one socket, in order; see [`record`].
+pub struct Recorder {
+    queue: Arc<Mutex<Queue<Ev>>>,
 }
 
 /// Adds a listener of each type that records into the returned recorder.
@@ -148,16 +172,7 @@ pub fn record(ws: &WebSocket) -> Recorder {
 
 impl Recorder {
     fn recv(&self) -> impl std::future::Future<Output = Ev> + '_ {
-        poll_fn(|cx| {
-            let mut q = self.queue.lock().unwrap();
-            match q.events.pop_front() {
-                Some(ev) => Poll::Ready(ev),
-                None => {
-                    q.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            }
-        })
+        recv(&self.queue)
     }
 
     /// The next event, waiting at most 10 s.

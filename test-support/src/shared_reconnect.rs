@@ -1,39 +1,23 @@
 //! The reconnecting socket's bodies, run natively (`tests/reconnecting.rs`) and in headless
 //! Chromium (`tests/browser.rs`) against the test server, and the recorder they use.
 
-use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use isows::{kind, ReadyState, ReconnectingWebSocket};
 
+use crate::recorder::{push, recv, Queue};
 use crate::time::{timeout, within};
-
-#[derive(Default)]
-struct Queue {
-    events: VecDeque<String>,
-    waker: Option<Waker>,
-}
 
 /// A reconnecting socket's events as short lines: `open`, `message <text>`, `error`,
 /// `close <code> again` (a close that will be retried) or `close <code> final`.
 pub struct Lines {
-    queue: Arc<Mutex<Queue>>,
-}
-
-fn push(queue: &Mutex<Queue>, line: String) {
-    let mut q = queue.lock().unwrap();
-    q.events.push_back(line);
-    if let Some(w) = q.waker.take() {
-        w.wake();
-    }
+    queue: Arc<Mutex<Queue<String>>>,
 }
 
 /// Adds a listener of each type that records into the returned [`Lines`].
 pub fn lines(ws: &ReconnectingWebSocket) -> Lines {
-    let queue = Arc::new(Mutex::new(Queue::default()));
+    let queue: Arc<Mutex<Queue<String>>> = Arc::default();
     let q = queue.clone();
     ws.add_event_listener(kind::Open, move |_| push(&q, "open".into()));
     let q = queue.clone();
@@ -53,17 +37,7 @@ pub fn lines(ws: &ReconnectingWebSocket) -> Lines {
 impl Lines {
     /// The next line, waiting at most `secs`.
     pub async fn next_within(&mut self, secs: u32) -> String {
-        let recv = poll_fn(|cx| {
-            let mut q = self.queue.lock().unwrap();
-            match q.events.pop_front() {
-                Some(line) => Poll::Ready(line),
-                None => {
-                    q.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            }
-        });
-        match timeout(secs * 1000, recv).await {
+        match timeout(secs * 1000, recv(&self.queue)).await {
             Some(line) => line,
             None => panic!("no event within {secs} s"),
         }
@@ -78,19 +52,9 @@ impl Lines {
         out
     }
 
-    /// True if a line comes within `ms`.
+    /// The next line if one comes within `ms`.
     pub async fn more_within(&mut self, ms: u32) -> Option<String> {
-        let recv = poll_fn(|cx| {
-            let mut q = self.queue.lock().unwrap();
-            match q.events.pop_front() {
-                Some(line) => Poll::Ready(line),
-                None => {
-                    q.waker = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            }
-        });
-        timeout(ms, recv).await
+        timeout(ms, recv(&self.queue)).await
     }
 }
 
