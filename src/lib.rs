@@ -71,7 +71,7 @@ mod wasm;
 pub use native::fuzz;
 #[cfg(not(target_arch = "wasm32"))]
 #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
-pub use native::Certificate;
+pub use native::{Certificate, DeflateOffer};
 /// The native-tls crate, for [`WebSocketBuilder::tls_connector`].
 #[cfg(all(feature = "native-tls", not(target_arch = "wasm32")))]
 #[cfg_attr(

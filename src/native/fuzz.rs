@@ -10,7 +10,10 @@ use crate::{kind, WebSocket};
 
 /// The handshake response parser: any bytes, as the head of a 101 for key `k`.
 pub fn handshake_response(data: &[u8], protocols: &[String]) {
-    let _ = super::handshake::check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols);
+    let offer = super::DeflateOffer::default();
+    for offer in [None, Some(&offer)] {
+        let _ = super::handshake::check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols, offer);
+    }
 }
 
 /// URL parsing (the WHATWG "get a URL record" steps) and the redaction of credentials.

@@ -9,7 +9,9 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket, WebSocketConfig}
 
 use super::bridge::Bridge;
 use super::dial;
+use super::extension::{self, Negotiated};
 use super::handshake_line::PlaceInLine;
+use super::inflate::Inflating;
 use super::proxy;
 use super::read_buffer::GrowingReads;
 use super::tls;
@@ -25,8 +27,9 @@ pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 pub(crate) type BoxIo = Box<dyn Io>;
 
-/// tungstenite's sync core over the socket (the connection task polls it through `Bridge`).
-pub(crate) type Stream = WebSocket<Bridge<GrowingReads<BoxIo>>>;
+/// tungstenite's sync core over the socket (the connection task polls it through `Bridge`),
+/// with permessage-deflate's inflating layer between them.
+pub(crate) type Stream = WebSocket<Inflating<Bridge<GrowingReads<BoxIo>>>>;
 
 /// The largest handshake response accepted.
 const MAX_RESPONSE_HEAD: usize = 64 * 1024;
@@ -116,7 +119,8 @@ async fn upgrade_over(
     stream.flush().await.map_err(io)?;
 
     let mut buf = Vec::with_capacity(1024);
-    let (head_len, protocol, response) = loop {
+    let offer = options.backend.deflate.as_ref();
+    let (head_len, Accepted { protocol, deflate, extensions }, response) = loop {
         let mut chunk = [0u8; 1024];
         let n = stream.read(&mut chunk).await.map_err(io)?;
         if n == 0 {
@@ -128,7 +132,7 @@ async fn upgrade_over(
         // Like browsers, judge the response only once its head is complete (catalog F-13: a
         // server that trickles garbage keeps the socket CONNECTING).
         if let Some(end) = find_head_end(&buf) {
-            match check_response(&buf, &key, &options.protocols) {
+            match check_response(&buf, &key, &options.protocols, offer) {
                 Ok(Some(done)) => break done,
                 Ok(None) => {}
                 Err(ErrorCause::UnexpectedResponse(mut response)) => {
@@ -152,16 +156,37 @@ async fn upgrade_over(
     // every later message would then cost a buffer of its own size and a read of a few bytes
     // (W2 through Stream/Sink 0.87 -> 0.97 of raw).
     let mut rest = Vec::with_capacity(READ_BUFFER.max(buf.len() - head_len));
-    rest.extend_from_slice(&buf[head_len..]);
+    // No frame may be larger than a message: without a frame limit, the message limit
+    // bounds what a frame header can make tungstenite allocate.
+    let max_frame = options.max_frame_size.or(options.max_message_size);
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
         .max_message_size(options.max_message_size)
-        // No frame may be larger than a message: without a frame limit, the message limit
-        // bounds what a frame header can make tungstenite allocate.
-        .max_frame_size(options.max_frame_size.or(options.max_message_size));
+        .max_frame_size(max_frame);
     let stream = Bridge::new(GrowingReads::new(stream));
+    let stream = match deflate {
+        // What came after the head goes through the inflating layer.
+        Some(negotiated) => Inflating::new(
+            stream,
+            negotiated,
+            buf[head_len..].to_vec(),
+            max_frame,
+            options.max_message_size,
+        ),
+        None => {
+            rest.extend_from_slice(&buf[head_len..]);
+            Inflating::plain(stream)
+        }
+    };
     let ws = WebSocket::from_partially_read(stream, rest, Role::Client, Some(config));
-    Ok((ws, Handshake { protocol, response }))
+    Ok((
+        ws,
+        Handshake {
+            protocol,
+            extensions,
+            response,
+        },
+    ))
 }
 
 /// How long a refused upgrade's body is read for, at most, before the failure is reported.
@@ -230,6 +255,8 @@ fn dechunk(mut raw: &[u8]) -> (Vec<u8>, bool) {
 pub(crate) struct Handshake {
     /// The subprotocol the server selected (`""`: none).
     pub(crate) protocol: String,
+    /// The extensions in use, as the server wrote them (`""`: none).
+    pub(crate) extensions: String,
     /// The `101` response.
     pub(crate) response: HttpResponse,
 }
@@ -251,6 +278,9 @@ fn request(target: &Endpoint, options: &Options, key: &str) -> String {
             options.protocols.join(", ")
         ));
     }
+    if let Some(offer) = &options.backend.deflate {
+        r.push_str(&format!("Sec-WebSocket-Extensions: {offer}\r\n"));
+    }
     // One Authorization header: the caller's own wins over the URL's credentials.
     let own_authorization = options
         .headers
@@ -266,14 +296,27 @@ fn request(target: &Endpoint, options: &Options, key: &str) -> String {
     r
 }
 
-/// Parses and checks the response head. `Ok(None)`: not complete yet; `Ok(Some((len,
-/// protocol, response)))`: valid, `len` bytes of head. A status other than 101 is an
+/// What a valid response agreed to.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Accepted {
+    /// The subprotocol (`""`: none).
+    pub(crate) protocol: String,
+    /// permessage-deflate, if it is in use.
+    pub(crate) deflate: Option<Negotiated>,
+    /// `Sec-WebSocket-Extensions` as the server wrote it (`""`: none).
+    pub(crate) extensions: String,
+}
+
+/// Parses and checks the response head against the request (its subprotocols and
+/// permessage-deflate offer). `Ok(None)`: not complete yet; `Ok(Some((len, accepted,
+/// response)))`: valid, `len` bytes of head. A status other than 101 is an
 /// [`ErrorCause::UnexpectedResponse`] with no body yet.
 pub(crate) fn check_response(
     buf: &[u8],
     key: &str,
     requested: &[String],
-) -> Result<Option<(usize, String, HttpResponse)>, ErrorCause> {
+    offer: Option<&extension::DeflateOffer>,
+) -> Result<Option<(usize, Accepted, HttpResponse)>, ErrorCause> {
     // As many headers as tungstenite's own client accepts.
     let mut headers = [httparse::EMPTY_HEADER; MAX_RESPONSE_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
@@ -332,9 +375,12 @@ pub(crate) fn check_response(
         Some(_) => return bad("incorrect 'Sec-WebSocket-Accept' header value"),
         None => return bad("'Sec-WebSocket-Accept' header is missing"),
     }
-    if single("Sec-WebSocket-Extensions")?.is_some_and(|v| !v.is_empty()) {
-        return bad("the server accepted an extension the client did not offer");
-    }
+    let extensions = single("Sec-WebSocket-Extensions")?;
+    let deflate = extension::accept(extensions.as_deref(), offer)?;
+    let extensions = match deflate {
+        Some(_) => extensions.unwrap_or_default(),
+        None => String::new(),
+    };
     let protocol = match single("Sec-WebSocket-Protocol")
         .map_err(|e| ErrorCause::Subprotocol(e.to_string().into()))?
     {
@@ -356,7 +402,15 @@ pub(crate) fn check_response(
             ))
         }
     };
-    Ok(Some((len, protocol, http)))
+    Ok(Some((
+        len,
+        Accepted {
+            protocol,
+            deflate,
+            extensions,
+        },
+        http,
+    )))
 }
 
 #[cfg(test)]
@@ -375,15 +429,35 @@ mod tests {
     #[test]
     fn tolerant_parsing() {
         let buf = response("Set-Cookie: a=b\r\n");
-        let (len, protocol, http) = check_response(&buf, "k", &[]).unwrap().unwrap();
+        let (len, accepted, http) = check_response(&buf, "k", &[], None).unwrap().unwrap();
         assert_eq!(http.header("set-cookie"), Some("a=b"));
         assert_eq!(&buf[len..], b"rest");
-        assert_eq!(protocol, "");
+        assert_eq!(accepted.protocol, "");
+        assert_eq!((accepted.deflate, accepted.extensions.as_str()), (None, ""));
+    }
+
+    #[test]
+    fn permessage_deflate_accepted_when_offered() {
+        let offer = extension::DeflateOffer::default();
+        let value = "permessage-deflate; client_max_window_bits=15";
+        let buf = response(&format!("Sec-WebSocket-Extensions: {value}\r\n"));
+        let (_, accepted, _) = check_response(&buf, "k", &[], Some(&offer))
+            .unwrap()
+            .unwrap();
+        assert_eq!(accepted.extensions, value);
+        assert!(accepted.deflate.is_some());
+        // Not offered: refused.
+        assert!(check_response(&buf, "k", &[], None).is_err());
+        // Offered, none accepted: none in use.
+        let (_, accepted, _) = check_response(&response(""), "k", &[], Some(&offer))
+            .unwrap()
+            .unwrap();
+        assert_eq!((accepted.deflate, accepted.extensions.as_str()), (None, ""));
     }
 
     #[test]
     fn partial_response_waits() {
-        assert_eq!(check_response(b"HTTP/1.1 101 Swi", "k", &[]).unwrap(), None);
+        assert_eq!(check_response(b"HTTP/1.1 101 Swi", "k", &[], None).unwrap(), None);
     }
 
     #[test]
@@ -414,11 +488,11 @@ mod tests {
             (b"FOO BAR BAZ\r\n\r\n".to_vec(), vec![]),
         ];
         for (buf, requested) in cases {
-            let r = check_response(&buf, "k", &requested);
+            let r = check_response(&buf, "k", &requested, None);
             assert!(r.is_err(), "{} accepted", String::from_utf8_lossy(&buf));
         }
         assert_eq!(
-            check_response(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", &[])
+            check_response(b"HTTP/1.1 404 Not Found\r\n\r\n", "k", &[], None)
                 .unwrap_err()
                 .status(),
             Some(404)

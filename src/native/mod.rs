@@ -8,12 +8,14 @@ mod certificate;
 mod channel;
 mod commands;
 mod dial;
+mod extension;
 /// Entry points for the fuzz targets (`fuzz/`; feature `fuzzing`, not part of the API).
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod handshake;
 mod handshake_line;
 mod heartbeat;
+mod inflate;
 mod options;
 mod outbox;
 mod proxy;
@@ -35,6 +37,7 @@ use crate::options::Options;
 use crate::websocket::ReadyState;
 
 pub use certificate::Certificate;
+pub use extension::DeflateOffer;
 pub(crate) use options::NativeOptions;
 pub(crate) use outbox::Outbox;
 

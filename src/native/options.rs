@@ -11,14 +11,28 @@ use super::proxy::ProxySetting;
 use super::tls::TlsOptions;
 
 /// The native backend's options ([`Backend::Options`]).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct NativeOptions {
+    /// The permessage-deflate offer (`None`: no extension offered).
+    pub(crate) deflate: Option<super::DeflateOffer>,
     /// TLS settings (`tls.rs`).
     pub(crate) tls: TlsOptions,
     /// Name pinning and proxies (`dial.rs`, `proxy.rs`).
     pub(crate) net: NetOptions,
     /// A `WebSocketStream`'s queue, which the connection task fills instead of listeners.
     pub(crate) inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
+}
+
+/// permessage-deflate is offered by default, as browsers do.
+impl Default for NativeOptions {
+    fn default() -> Self {
+        NativeOptions {
+            deflate: Some(super::DeflateOffer::default()),
+            tls: Default::default(),
+            net: Default::default(),
+            inbox: None,
+        }
+    }
 }
 
 impl WebSocket {
@@ -93,6 +107,29 @@ impl WebSocket {
 }
 
 impl WebSocketBuilder {
+    /// The permessage-deflate offer (RFC 7692; native only: the browser makes its own).
+    /// By default isows offers what Chromium offers, `permessage-deflate;
+    /// client_max_window_bits`, and inflates what the server compresses (bounded by
+    /// [`max_message_size`](Self::max_message_size) and
+    /// [`max_frame_size`](Self::max_frame_size), counted inflated); its own messages go
+    /// uncompressed. `None` offers nothing; an offer with `server_no_context_takeover` or a
+    /// small `server_max_window_bits` asks the server for less memory per connection.
+    /// [`WebSocket::extensions`] gives what the server accepted.
+    ///
+    /// ```
+    /// use isows::{DeflateOffer, WebSocket};
+    /// let plain = WebSocket::builder("ws://h/").permessage_deflate(None);
+    /// let lean = WebSocket::builder("ws://h/").permessage_deflate(Some(DeflateOffer {
+    ///     server_no_context_takeover: true,
+    ///     ..DeflateOffer::default()
+    /// }));
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(not(target_arch = "wasm32"))))]
+    pub fn permessage_deflate(mut self, offer: Option<super::DeflateOffer>) -> Self {
+        self.options.backend.deflate = offer;
+        self
+    }
+
     /// Use this TLS connector for `wss://` instead of the default (native only).
     ///
     /// ```no_run

@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::time::{sleep, Sleep};
+
+use super::inflate::InflateError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
@@ -145,7 +147,7 @@ pub(crate) async fn run(
     let _ = shared.connection.response.set(handshake.response);
     shared.emit(Report::Open {
         protocol: handshake.protocol,
-        extensions: String::new(),
+        extensions: handshake.extensions,
     });
     let mut session = Session {
         ws: stream,
@@ -284,7 +286,7 @@ impl Session<'_> {
         if let Some(cause) = self.channel.commands.take_urgent() {
             return Poll::Ready(End::Abort(cause));
         }
-        self.ws.get_mut().set_waker(cx.waker());
+        self.ws.get_mut().get_mut().set_waker(cx.waker());
         self.channel.commands.set_active();
         if self.channel.commands.take_flag() && self.timer.is_none() {
             // close() was called: the close timeout runs from now, even while data queued
@@ -437,7 +439,7 @@ impl Session<'_> {
     /// After a failure: writes `frame` (our Close) if given, then flushes; ready when done or
     /// when the connection cannot take more.
     fn poll_goodbye(&mut self, cx: &mut Context<'_>, frame: &mut Option<CloseFrame>) -> Poll<()> {
-        self.ws.get_mut().set_waker(cx.waker());
+        self.ws.get_mut().get_mut().set_waker(cx.waker());
         if let Some(frame) = frame.take() {
             if self.write(WsMessage::Close(Some(frame))).is_err() {
                 return Poll::Ready(());
@@ -553,7 +555,7 @@ impl Session<'_> {
                 // pinging while it reads nothing would grow that queue without end.
                 WsMessage::Ping(_) => {
                     self.need_flush = true;
-                    if self.ws.get_ref().write_blocked() {
+                    if self.ws.get_ref().get_ref().write_blocked() {
                         self.pings_unsent += 1;
                         if self.pings_unsent > PING_FLOOD_LIMIT {
                             return Poll::Ready(Some(End::Abort(ErrorCause::PingFlood)));
@@ -644,6 +646,11 @@ impl Session<'_> {
             WsError::ConnectionClosed | WsError::AlreadyClosed => {
                 End::Lost(closed_without_handshake())
             }
+            // Compressed data that does not inflate (`inflate.rs`): the payload is invalid.
+            WsError::Io(e) if e.get_ref().is_some_and(|e| e.is::<InflateError>()) => End::Fail(
+                ErrorCause::Protocol(Detail::with_source(e.to_string(), e)),
+                Some(1007),
+            ),
             WsError::Io(e) => End::Lost(ErrorCause::ConnectionLost(Detail::with_source(
                 e.to_string(),
                 e,

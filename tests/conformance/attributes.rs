@@ -37,16 +37,32 @@ async fn a_03_extensions_empty_after_open() {
 }
 
 #[tokio::test]
-async fn a_04_extension_the_client_did_not_offer_fails() {
-    // isows offers no extension yet, so any accepted extension is F-10: the connection fails
-    // and `extensions()` stays "".
+async fn a_04_extensions_reflects_the_servers_value() {
+    // isows offers permessage-deflate as Chromium does; `extensions` is the server's value,
+    // set by `open` (and `""` before it). Offering nothing, the same answer is F-10.
     let server = TestServer::start().await;
     let extra: String =
         b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=15\r\n"
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-    let ws = WebSocket::new(&server.url(&format!("/handshake_extra?hex={extra}"))).unwrap();
+    let url = server.url(&format!("/handshake_extra?hex={extra}"));
+    let ws = WebSocket::new(&url).unwrap();
+    assert_eq!(ws.extensions(), "");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let w = ws.clone();
+    ws.set_onopen(move |_| tx.send(w.extensions()).unwrap());
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen, "permessage-deflate; client_max_window_bits=15");
+    ws.close();
+
+    let ws = WebSocket::builder(&url)
+        .permessage_deflate(None)
+        .connect()
+        .unwrap();
     let events = record(&ws).until_close().await;
     assert_eq!(names(&events), ["error", "close"]);
     assert_eq!(ws.extensions(), "");

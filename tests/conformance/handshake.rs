@@ -46,6 +46,11 @@ async fn f_01_request_format() {
     assert_eq!(logs[0].header("Connection"), Some("Upgrade"));
     assert_eq!(logs[0].header("Sec-WebSocket-Version"), Some("13"));
     assert_eq!(logs[0].header("Sec-WebSocket-Protocol"), None);
+    // Chromium's offer, word for word.
+    assert_eq!(
+        logs[0].header("Sec-WebSocket-Extensions"),
+        Some("permessage-deflate; client_max_window_bits")
+    );
     assert_eq!(logs[0].header("Referer"), None);
     let keys: Vec<&str> = logs
         .iter()
@@ -185,8 +190,18 @@ async fn f_09_connection_header() {
 
 #[tokio::test]
 async fn f_10_f_11_extensions_the_client_did_not_offer() {
+    // permessage-deflate is offered (as Chromium does); anything else, or permessage-deflate
+    // in a form RFC 7692 forbids, fails.
     let server = TestServer::start().await;
-    for ext in ["permessage-deflate", "x-unknown; a=1", ";;;="] {
+    for ext in [
+        "x-unknown; a=1",
+        ";;;=",
+        "x-webkit-deflate-frame",
+        "permessage-deflate, permessage-deflate",
+        "permessage-deflate; foo",
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
+    ] {
         let extra = hex(&format!("Sec-WebSocket-Extensions: {ext}\r\n"));
         fails(&server.url(&format!("/handshake_extra?hex={extra}")), |c| {
             matches!(c, ErrorCause::Handshake(_))
