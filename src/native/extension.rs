@@ -86,7 +86,9 @@ pub(crate) fn accept(
         return Ok(None);
     };
     let Some(offer) = offer else {
-        return Err(refuse("the server accepted an extension the client did not offer"));
+        return Err(refuse(
+            "the server accepted an extension the client did not offer",
+        ));
     };
     let mut elements = split_outside_quotes(header, ',');
     let element = elements.next().unwrap_or_default();
@@ -157,7 +159,9 @@ pub(crate) fn accept(
 fn window_bits(key: &str, value: &str) -> Result<u8, ErrorCause> {
     match value {
         "8" | "9" | "10" | "11" | "12" | "13" | "14" | "15" => Ok(value.parse().unwrap_or(15)),
-        _ => Err(refuse(&format!("'{key}={value}' is not a window size of 8 to 15"))),
+        _ => Err(refuse(&format!(
+            "'{key}={value}' is not a window size of 8 to 15"
+        ))),
     }
 }
 
@@ -214,11 +218,15 @@ mod tests {
     #[test]
     fn accepted_responses() {
         let n = ok("permessage-deflate");
-        assert_eq!((n.server_max_window_bits, n.server_no_context_takeover), (15, false));
+        assert_eq!(
+            (n.server_max_window_bits, n.server_no_context_takeover),
+            (15, false)
+        );
         let n = ok("permessage-deflate; server_no_context_takeover; client_max_window_bits=9");
         assert!(n.server_no_context_takeover);
         assert_eq!(n.client_max_window_bits, 9);
-        let n = ok(r#" permessage-deflate ;server_max_window_bits="10" ; client_no_context_takeover"#);
+        let n =
+            ok(r#" permessage-deflate ;server_max_window_bits="10" ; client_no_context_takeover"#);
         assert_eq!(n.server_max_window_bits, 10);
         assert!(n.client_no_context_takeover);
         assert_eq!(accept(None, Some(&DeflateOffer::default())).unwrap(), None);
@@ -244,13 +252,28 @@ mod tests {
             ("x-webkit-deflate-frame", "did not offer"),
             ("permessage-deflate, permessage-deflate", "more than one"),
             ("permessage-deflate; foo", "unknown parameter"),
-            ("permessage-deflate; server_no_context_takeover; server_no_context_takeover", "more than once"),
+            (
+                "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+                "more than once",
+            ),
             ("permessage-deflate; server_max_window_bits", "wrong value"),
-            ("permessage-deflate; server_max_window_bits=7", "window size"),
-            ("permessage-deflate; server_max_window_bits=16", "window size"),
-            ("permessage-deflate; server_max_window_bits=08", "window size"),
+            (
+                "permessage-deflate; server_max_window_bits=7",
+                "window size",
+            ),
+            (
+                "permessage-deflate; server_max_window_bits=16",
+                "window size",
+            ),
+            (
+                "permessage-deflate; server_max_window_bits=08",
+                "window size",
+            ),
             ("permessage-deflate; client_max_window_bits", "wrong value"),
-            ("permessage-deflate; server_no_context_takeover=1", "wrong value"),
+            (
+                "permessage-deflate; server_no_context_takeover=1",
+                "wrong value",
+            ),
             ("permessage-deflate; server_max_window_bits=\"10", "quoted"),
             ("permessage-deflate; server_max_window_bits=", "empty"),
             (";;;=", "did not offer"),
@@ -258,11 +281,24 @@ mod tests {
             let message = bad(header, d);
             assert!(message.contains(why), "{header:?}: {message}");
         }
-        let no_client_bits = DeflateOffer { client_max_window_bits: false, ..d };
-        assert!(bad("permessage-deflate; client_max_window_bits=10", no_client_bits).contains("not offered"));
-        let asks = DeflateOffer { server_no_context_takeover: true, ..d };
+        let no_client_bits = DeflateOffer {
+            client_max_window_bits: false,
+            ..d
+        };
+        assert!(bad(
+            "permessage-deflate; client_max_window_bits=10",
+            no_client_bits
+        )
+        .contains("not offered"));
+        let asks = DeflateOffer {
+            server_no_context_takeover: true,
+            ..d
+        };
         assert!(bad("permessage-deflate", asks).contains("ignored"));
-        let small = DeflateOffer { server_max_window_bits: Some(10), ..d };
+        let small = DeflateOffer {
+            server_max_window_bits: Some(10),
+            ..d
+        };
         assert!(bad("permessage-deflate; server_max_window_bits=11", small).contains("larger"));
         assert!(bad("permessage-deflate", small).contains("ignored"));
         assert!(matches!(

@@ -12,7 +12,8 @@ use crate::{kind, WebSocket};
 pub fn handshake_response(data: &[u8], protocols: &[String]) {
     let offer = super::DeflateOffer::default();
     for offer in [None, Some(&offer)] {
-        let _ = super::handshake::check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols, offer);
+        let _ =
+            super::handshake::check_response(data, "dGhlIHNhbXBsZSBub25jZQ==", protocols, offer);
     }
 }
 

@@ -120,7 +120,15 @@ async fn upgrade_over(
 
     let mut buf = Vec::with_capacity(1024);
     let offer = options.backend.deflate.as_ref();
-    let (head_len, Accepted { protocol, deflate, extensions }, response) = loop {
+    let (
+        head_len,
+        Accepted {
+            protocol,
+            deflate,
+            extensions,
+        },
+        response,
+    ) = loop {
         let mut chunk = [0u8; 1024];
         let n = stream.read(&mut chunk).await.map_err(io)?;
         if n == 0 {
@@ -184,6 +192,7 @@ async fn upgrade_over(
         Handshake {
             protocol,
             extensions,
+            deflate,
             response,
         },
     ))
@@ -257,6 +266,8 @@ pub(crate) struct Handshake {
     pub(crate) protocol: String,
     /// The extensions in use, as the server wrote them (`""`: none).
     pub(crate) extensions: String,
+    /// permessage-deflate, if it is in use.
+    pub(crate) deflate: Option<Negotiated>,
     /// The `101` response.
     pub(crate) response: HttpResponse,
 }
@@ -457,7 +468,10 @@ mod tests {
 
     #[test]
     fn partial_response_waits() {
-        assert_eq!(check_response(b"HTTP/1.1 101 Swi", "k", &[], None).unwrap(), None);
+        assert_eq!(
+            check_response(b"HTTP/1.1 101 Swi", "k", &[], None).unwrap(),
+            None
+        );
     }
 
     #[test]

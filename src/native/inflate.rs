@@ -171,7 +171,9 @@ impl Codec {
                     if rest.is_empty() {
                         break;
                     }
-                    let n = rest.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+                    let n = rest
+                        .len()
+                        .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     self.output.extend_from_slice(&rest[..n]);
                     at += n;
                     self.state = State::Pass {
@@ -179,7 +181,9 @@ impl Codec {
                     };
                 }
                 State::Inflate { remaining, first } => {
-                    let n = rest.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+                    let n = rest
+                        .len()
+                        .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     let chunk = &input[at..at + n];
                     at += n;
                     let remaining = remaining - n as u64;
@@ -231,9 +235,15 @@ impl Codec {
                 if self.frame_out.len() > limit {
                     return Ok(true);
                 }
-                // Grow by at most 32 KiB, and never far past the limit.
-                let room = (limit - self.frame_out.len()).saturating_add(1);
-                self.frame_out.reserve(room.clamp(1, 32 << 10));
+                // Doubling (from 32 KiB), but never past the limit + 1: at the limit the
+                // buffer holds at most 1.5 times it while it moves.
+                let cap = self.frame_out.capacity();
+                let target = cap
+                    .saturating_mul(2)
+                    .max(32 << 10)
+                    .min(limit.saturating_add(1));
+                self.frame_out
+                    .reserve_exact(target.saturating_sub(cap).max(1));
             }
             let (before_in, before_out) = (inflater.total_in(), inflater.total_out());
             inflater
@@ -337,7 +347,9 @@ impl<S: Read> Read for Inflating<S> {
             // A plain payload with nothing buffered goes straight to tungstenite.
             if let (State::Pass { remaining }, true) = (codec.state, codec.input.is_empty()) {
                 if remaining > 0 {
-                    let max = buf.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+                    let max = buf
+                        .len()
+                        .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     let n = self.inner.read(&mut buf[..max])?;
                     codec.state = State::Pass {
                         remaining: remaining - n as u64,
@@ -462,7 +474,8 @@ mod tests {
                 want.extend(frame(0x89, b"p"));
             }
             for (chunk, step) in [(1, 1), (3, 7), (8192, 4096), (100_000, 100_000)] {
-                let got = through(wire.clone(), negotiated(no_takeover), chunk, step, None).unwrap();
+                let got =
+                    through(wire.clone(), negotiated(no_takeover), chunk, step, None).unwrap();
                 assert_eq!(got, want, "chunk {chunk} step {step}");
             }
         }
@@ -506,7 +519,14 @@ mod tests {
         let zeros = vec![0u8; 8 << 20];
         let bomb = compress(&mut c, &zeros);
         assert!(bomb.len() < 16 << 10, "{}", bomb.len());
-        let got = through(frame(0xc2, &bomb), negotiated(false), 4096, 4096, Some(1 << 20)).unwrap();
+        let got = through(
+            frame(0xc2, &bomb),
+            negotiated(false),
+            4096,
+            4096,
+            Some(1 << 20),
+        )
+        .unwrap();
         // One header claiming limit + 1 bytes, nothing else.
         assert_eq!(header_len(&got), Some(got.len()));
         assert_eq!(payload_len(&got), (1 << 20) + 1);

@@ -7,6 +7,7 @@ mod buffered;
 mod certificate;
 mod channel;
 mod commands;
+mod deflate;
 mod dial;
 mod extension;
 /// Entry points for the fuzz targets (`fuzz/`; feature `fuzzing`, not part of the API).

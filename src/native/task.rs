@@ -20,6 +20,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::time::{sleep, Sleep};
 
+use super::deflate::Deflater;
 use super::inflate::InflateError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -145,6 +146,7 @@ pub(crate) async fn run(
     };
     // Set before `open`, so that the open listeners can read it.
     let _ = shared.connection.response.set(handshake.response);
+    let deflate = handshake.deflate;
     shared.emit(Report::Open {
         protocol: handshake.protocol,
         extensions: handshake.extensions,
@@ -173,6 +175,7 @@ pub(crate) async fn run(
                 staged: StagedMessages::default(),
             })
         }),
+        deflate: deflate.as_ref().and_then(Deflater::new),
     };
     // Not needed past the handshake: dropped before the task's long wait, so that their
     // space in the task need not outlive it (W4: every byte of an idle task counts).
@@ -260,6 +263,8 @@ struct Session<'a> {
     /// A `WebSocketStream`'s queues: messages go to its inbox instead of to listeners, and
     /// reading from TCP pauses while the inbox is at its high-water mark.
     stream: Option<Box<StreamSide>>,
+    /// permessage-deflate's sending side, when it was negotiated.
+    deflate: Option<Box<Deflater>>,
 }
 
 /// A `WebSocketStream`'s side of the task (boxed: a `WebSocket`'s task stays small).
@@ -486,6 +491,10 @@ impl Session<'_> {
                             Utf8Bytes::from_bytes_unchecked(s.into_bytes())
                         }),
                         Message::Binary(b) => WsMessage::Binary(b),
+                    };
+                    let message = match &mut self.deflate {
+                        Some(deflate) => deflate.message(message),
+                        None => message,
                     };
                     self.write(message)?;
                     self.need_flush = true;

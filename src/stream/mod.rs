@@ -76,7 +76,8 @@ pub struct Opened {
     pub writer: Writer,
     /// The subprotocol the server selected (`""`: none).
     pub protocol: String,
-    /// The extensions the server accepted (`""`).
+    /// The extensions the server accepted (`""`: none; natively `permessage-deflate…` when
+    /// the server accepted isows' offer).
     pub extensions: String,
 }
 

@@ -23,6 +23,8 @@ mod shared_stream;
 pub mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod deflate;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod frames;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod peer;

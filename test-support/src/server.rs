@@ -619,6 +619,32 @@ pub mod handlers {
                 sleep(Duration::from_millis(ms)).await;
                 echo_loop(ws, true, Duration::ZERO).await
             }
+            // permessage-deflate: answers `Sec-WebSocket-Extensions: <ext>` (`?ext=`,
+            // percent-encoded; default `permessage-deflate`; empty: none), writes the raw
+            // bytes of `?hex=` if given, then echoes every message compressed with its own
+            // compressor (its window and context as `ext` says), in `?frag=` frames (default
+            // 1), inflating the client's compressed ones. Every frame is logged. `?bomb=N`
+            // first sends N zero bytes compressed as one binary message.
+            "/deflate" => {
+                let ext = percent_decode(req.param("ext").unwrap_or("permessage-deflate"));
+                let ext = String::from_utf8_lossy(&ext).into_owned();
+                let extra = match ext.is_empty() {
+                    true => String::new(),
+                    false => format!("Sec-WebSocket-Extensions: {ext}\r\n"),
+                };
+                ws.write_raw(response_101(req, &extra).as_bytes()).await?;
+                if let Some(h) = req.param("hex") {
+                    ws.write_raw(&hex(h)).await?;
+                }
+                // `?bomb=N`: a compressed binary message of N zero bytes.
+                if let Some(n) = req.param("bomb").and_then(|v| v.parse().ok()) {
+                    let bomb = crate::deflate::bomb(n);
+                    ws.write_raw(&frames::encode(true, 4, 2, &bomb)).await?;
+                }
+                let frag = req.param("frag").and_then(|v| v.parse().ok()).unwrap_or(1);
+                ws.log_frames = true;
+                crate::deflate::echo(ws, &ext, frag).await
+            }
             // Refuses the upgrade with a body: `?status=` (default 403), `len=` bytes of
             // body (`b'a' + i % 26`), sent with a Content-Length, or chunked in 1000-byte
             // chunks (`chunked=1`), or with neither and then the end of TCP (`eof=1`); the
