@@ -22,6 +22,7 @@ macro_rules! shared_test_names {
             e_04_protocol_error_after_a_good_frame, e_10_once_and_replaced_handlers,
             e_10_listeners_replace_and_remove_themselves,
             f_02_non_101_status_fails, f_06_wrong_accept_key_fails, message_origin_is_the_urls_origin,
+            a_04_permessage_deflate_is_negotiated_and_reported,
             }
     };
 }
@@ -437,6 +438,37 @@ pub async fn message_origin_is_the_urls_origin(base: &str) {
     let mut rec = record(&ws);
     assert_eq!(rec.take(2).await, [Ev::opened(""), Ev::text("x")]);
     assert_eq!(*origins.lock().unwrap(), [base.to_owned()]);
+    ws.close();
+    rec.until_close().await;
+}
+
+/// A-04 with permessage-deflate: a server that accepts it (with a window size for the client)
+/// is reported word for word by `extensions()`, natively and in the browser alike; big
+/// messages go both ways compressed and come back whole.
+pub async fn a_04_permessage_deflate_is_negotiated_and_reported(base: &str) {
+    let ext = "permessage-deflate; client_max_window_bits=15";
+    let url =
+        format!("{base}/deflate?ext=permessage-deflate%3B%20client_max_window_bits%3D15&frag=2");
+    let ws = WebSocket::new(&url).unwrap();
+    let mut rec = record(&ws);
+    match rec.next().await {
+        Ev::Open { extensions, .. } => assert_eq!(extensions, ext),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ws.extensions(), ext);
+    let big: String = (0..300)
+        .map(|i| format!("{{\"n\":{i},\"s\":\"isows\"}}"))
+        .collect();
+    ws.send(big.as_str()).unwrap();
+    ws.send(&b"binary, binary, binary, binary"[..]).unwrap();
+    assert_eq!(rec.next().await, Ev::text(&big));
+    match rec.next().await {
+        Ev::Message { data, .. } => assert_eq!(
+            data.as_binary(),
+            Some(&b"binary, binary, binary, binary"[..])
+        ),
+        other => panic!("{other:?}"),
+    }
     ws.close();
     rec.until_close().await;
 }

@@ -2,7 +2,8 @@
 """Summarises an Autobahn|Testsuite client report (reports/clients/index.json) for one agent.
 
 index.json maps agent -> case id -> {"behavior", "behaviorClose", "duration", ...}. A case
-fails when its behavior or behaviorClose is FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT.
+fails when its behavior or behaviorClose is FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT,
+or UNIMPLEMENTED (isows implements permessage-deflate, so cases 12.* and 13.* must run).
 Prints the counts per verdict, the non-OK case ids, and a last line
 `autobahn: N passed, N failed`; exits 1 if any case failed or the agent is missing.
 """
@@ -12,7 +13,7 @@ import json
 import os
 import sys
 
-FAIL = {"FAILED", "WRONG CODE", "UNCLEAN", "FAILED BY CLIENT"}
+FAIL = {"FAILED", "WRONG CODE", "UNCLEAN", "FAILED BY CLIENT", "UNIMPLEMENTED"}
 ORDER = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED",
          "WRONG CODE", "UNCLEAN", "FAILED BY CLIENT"]
 
