@@ -169,7 +169,7 @@ step "loom: the dispatcher, the command queue, the inbox and the writers' wait, 
 scripts/loom.sh
 
 step "fuzzing: a short run per target from the corpus in fuzz/corpus (long runs: README)"
-for target in handshake_response url arguments connection; do
+for target in handshake_response url arguments connection inflate; do
   # New inputs go to target/fuzz-corpus/ (the committed corpus is only read).
   mkdir -p "target/fuzz-corpus/$target"
   if ! cargo fuzz run --sanitizer none "$target" "target/fuzz-corpus/$target" "fuzz/corpus/$target" \

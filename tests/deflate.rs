@@ -342,6 +342,9 @@ async fn idle_connections_cost_the_same_with_compression_negotiated() {
         "bytes per idle connection (client and the holding server): {} without, {} with permessage-deflate",
         per_connection[0], per_connection[1]
     );
-    assert!(per_connection[1] <= per_connection[0] + 512, "{per_connection:?}");
+    assert!(
+        per_connection[1] <= per_connection[0] + 512,
+        "{per_connection:?}"
+    );
     assert!(per_connection[1] < 16_000, "{per_connection:?}");
 }

@@ -133,3 +133,49 @@ fn check_contract(log: &str) {
     assert!(!log.contains('e') || log.ends_with("ec"), "{log}");
     assert!(!log.contains('m') || log.starts_with('o'), "{log}");
 }
+
+/// permessage-deflate's inflating layer (`inflate.rs`) on any server bytes: the first byte
+/// picks the parameters and how the bytes are cut into reads. It must never panic, and what
+/// it holds must stay within what it was given plus the limit (a bomb is stopped at it).
+pub fn inflate(data: &[u8]) {
+    use std::io::Read;
+    const LIMIT: usize = 64 << 10;
+    let (pick, bytes) = data.split_first().unwrap_or((&0, data));
+    let negotiated = super::extension::Negotiated {
+        server_no_context_takeover: pick & 1 != 0,
+        server_max_window_bits: 8 + (pick >> 1) % 8,
+        client_no_context_takeover: false,
+        client_max_window_bits: 15,
+    };
+    let step = 1 + usize::from(pick >> 4) * 97;
+    struct Cut<'a>(&'a [u8], usize);
+    impl Read for Cut<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut layer = super::inflate::Inflating::new(
+        Cut(bytes, step),
+        negotiated,
+        Vec::new(),
+        Some(LIMIT),
+        Some(LIMIT),
+    );
+    let mut buf = vec![0u8; step];
+    // Bounded: the input is finite and every read either gives bytes or ends.
+    for _ in 0..10_000_000 {
+        match layer.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let held = layer.held();
+        assert!(
+            held <= bytes.len() + 2 * (LIMIT + 1) + (64 << 10),
+            "the layer holds {held} bytes for {} of input",
+            bytes.len()
+        );
+    }
+}

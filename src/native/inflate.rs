@@ -73,6 +73,14 @@ impl<S> Inflating<S> {
         }
     }
 
+    /// What the layer's buffers hold (for the fuzz target's memory bound).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn held(&self) -> usize {
+        self.codec.as_ref().map_or(0, |c| {
+            c.input.capacity() + c.output.capacity() + c.frame_out.capacity()
+        })
+    }
+
     pub(crate) fn get_ref(&self) -> &S {
         &self.inner
     }
@@ -137,6 +145,11 @@ impl Codec {
                     break;
                 }
                 State::Header => {
+                    // What is made waits to be read before more is made: the output holds at
+                    // most 64 KiB plus one inflated frame, whatever one read brought.
+                    if self.output.len() >= 64 << 10 {
+                        break;
+                    }
                     let Some(len) = header_len(rest) else { break };
                     let (first, payload) = (rest[0], payload_len(rest));
                     let opcode = first & 0x0f;
@@ -363,6 +376,9 @@ impl<S: Read> Read for Inflating<S> {
                 if codec.output.len() > before.1 || codec.input.len() < before.0 {
                     continue;
                 }
+                if matches!(codec.state, State::Over) {
+                    return Ok(0);
+                }
             }
             let mut chunk = [0u8; 8 << 10];
             let n = self.inner.read(&mut chunk)?;
@@ -530,6 +546,44 @@ mod tests {
         // One header claiming limit + 1 bytes, nothing else.
         assert_eq!(header_len(&got), Some(got.len()));
         assert_eq!(payload_len(&got), (1 << 20) + 1);
+    }
+
+    #[test]
+    fn many_bombs_in_one_read_are_made_one_at_a_time() {
+        let mut c = Compress::new(Compression::best(), false);
+        let one = frame(0xc2, &compress(&mut c, &vec![0u8; 60 << 10]));
+        let wire = one.repeat(100);
+        assert!(wire.len() < 8 << 10, "{}", wire.len());
+        struct Once(Vec<u8>, bool);
+        impl Read for Once {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.1 {
+                    return Ok(0);
+                }
+                self.1 = true;
+                buf[..self.0.len()].copy_from_slice(&self.0);
+                Ok(self.0.len())
+            }
+        }
+        let mut layer = Inflating::new(
+            Once(wire, false),
+            negotiated(false),
+            Vec::new(),
+            Some(64 << 10),
+            Some(64 << 10),
+        );
+        let mut buf = [0u8; 1];
+        let mut total = 0;
+        while layer.read(&mut buf).unwrap() == 1 {
+            total += 1;
+            let codec = layer.codec.as_ref().unwrap();
+            assert!(
+                codec.output.capacity() <= 3 * (64 << 10) + 64,
+                "{}",
+                codec.output.capacity()
+            );
+        }
+        assert_eq!(total, 100 * ((60 << 10) + 4));
     }
 
     #[test]
