@@ -102,6 +102,7 @@ grep -q "^all 3 queued messages came back, in order" <<< "$out" \
 
 step "benchmark smoke run (small counts; verifies every echo, times nothing)"
 cargo bench --locked --bench side_by_side -- --quick
+cargo bench --locked --bench deflate -- --quick
 
 step "wasm32 in headless Chromium: shared conformance bodies and the leak check"
 cargo build --locked -q -p isows-test-support --bin wpt_server && cargo build --locked -q --example echo_server

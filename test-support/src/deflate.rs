@@ -78,8 +78,9 @@ pub fn inflate(d: &mut Decompress, data: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Echoes every message compressed (as `ext` says), in `frag` frames; answers pings and the
-/// client's Close.
+/// client's Close. With no extension (`ext` empty) it echoes as it received.
 pub async fn echo(ws: &mut Conn, ext: &str, frag: usize) -> std::io::Result<()> {
+    let plain = ext.is_empty();
     let p = params(ext);
     let window = p.server_max_window_bits.max(9);
     let mut compressor = Compress::new_with_window_bits(Compression::default(), false, window);
@@ -117,6 +118,10 @@ pub async fn echo(ws: &mut Conn, ext: &str, frag: usize) -> std::io::Result<()> 
             }
             false => data,
         };
+        if plain {
+            ws.write_raw(&encode(true, 0, op, &data)).await?;
+            continue;
+        }
         if p.server_no_context_takeover {
             compressor = Compress::new_with_window_bits(Compression::default(), false, window);
         }
