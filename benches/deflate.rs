@@ -50,7 +50,9 @@ fn threshold(quick: bool) {
     use flate2::{Compress, Compression, FlushCompress};
     use std::time::Instant;
     println!("## Where the threshold belongs (zlib-rs level 1, window 15, context kept)\n");
-    println!("| message bytes | compressed bytes | saved | µs to compress | worth it below (Mbit/s) |");
+    println!(
+        "| message bytes | compressed bytes | saved | µs to compress | worth it below (Mbit/s) |"
+    );
     println!("|---|---|---|---|---|");
     let rounds = if quick { 256 } else { 16_384 };
     for size in [64usize, 128, 256, 512, 1024, 2048, 4096, 16384] {
@@ -94,7 +96,9 @@ async fn end_to_end(quick: bool) {
     let messages: Vec<String> = (0..n).map(|k| json_from(size, k * 1000)).collect();
     let server = TestServer::start().await;
     println!("## W3-like: {n} JSON messages of {size} bytes, echoed by the test server\n");
-    println!("| client | MB/s (message data, both ways) | bytes the client sent | ÷ message data |");
+    println!(
+        "| client | MB/s (message data, both ways) | bytes the client sent | ÷ message data |"
+    );
     println!("|---|---|---|---|");
     let row = |who: &str, secs: f64, path: &str| {
         let logs = server.logs();
@@ -110,9 +114,17 @@ async fn end_to_end(quick: bool) {
         println!("| {who} | {mb:.1} | {wire} | {ratio:.3} |");
     };
     for (who, deflate) in [("isows, permessage-deflate", true), ("isows, none", false)] {
-        let path = if deflate { "/deflate?w=1" } else { "/deflate?ext=&w=2" };
+        let path = if deflate {
+            "/deflate?w=1"
+        } else {
+            "/deflate?ext=&w=2"
+        };
         let builder = WebSocket::builder(&server.url(path));
-        let builder = if deflate { builder } else { builder.permessage_deflate(None) };
+        let builder = if deflate {
+            builder
+        } else {
+            builder.permessage_deflate(None)
+        };
         let ws = builder.connect().unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         ws.set_onmessage(move |e| {
@@ -136,14 +148,54 @@ async fn end_to_end(quick: bool) {
         .unwrap();
     let start = Instant::now();
     for message in &messages {
-        raw.send(tokio_tungstenite::tungstenite::Message::text(message.clone()))
-            .await
-            .unwrap();
+        raw.send(tokio_tungstenite::tungstenite::Message::text(
+            message.clone(),
+        ))
+        .await
+        .unwrap();
         let back = raw.next().await.unwrap().unwrap();
         assert_eq!(back.into_text().unwrap().as_str(), message);
     }
     let secs = start.elapsed().as_secs_f64();
     let _ = raw.close(None).await;
     row("raw tokio-tungstenite, none", secs, "w=3");
+    println!();
+
+    // W2-like: small messages (below the threshold: isows sends them plain; the server
+    // still compresses its echoes, which isows inflates).
+    let n = if quick { 200 } else { 20_000 };
+    println!("## W2-like: {n} messages of 64 bytes, echoed\n");
+    println!("| client | messages/s |");
+    println!("|---|---|");
+    for (who, deflate) in [("isows, permessage-deflate", true), ("isows, none", false)] {
+        let path = if deflate {
+            "/deflate?w=4"
+        } else {
+            "/deflate?ext=&w=5"
+        };
+        let builder = WebSocket::builder(&server.url(path));
+        let builder = if deflate {
+            builder
+        } else {
+            builder.permessage_deflate(None)
+        };
+        let ws = builder.connect().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        ws.set_onmessage(move |e| {
+            let _ = tx.send(e.data().clone());
+        });
+        ws.opened().await.unwrap();
+        let small = json_from(64, 0);
+        let start = Instant::now();
+        for _ in 0..n {
+            ws.send(small.as_str()).unwrap();
+            let back = rx.recv().await.unwrap();
+            assert_eq!(back.len(), 64);
+        }
+        let per_second = n as f64 / start.elapsed().as_secs_f64();
+        println!("| {who} | {per_second:.0} |");
+        ws.close();
+        ws.closed().await;
+    }
     println!();
 }

@@ -11,6 +11,7 @@
 //! | `close()`, `close(code, reason)` | [`WebSocket::close`], [`WebSocket::close_with`] |
 //! | `onopen = f` … | [`WebSocket::set_onopen`] … and `clear_onopen` … |
 //! | `addEventListener(type, f, {once})` | [`WebSocket::add_event_listener`], [`WebSocket::add_event_listener_with_options`] |
+//! | npm `reconnecting-websocket` | `ReconnectingWebSocket` (feature `reconnecting`, default) |
 //!
 //! ```no_run
 //! use isows::WebSocket;
