@@ -83,10 +83,36 @@ fn threshold(quick: bool) {
     println!();
 }
 
+/// A socket to the test server's `path`, with or without permessage-deflate, open, its
+/// messages going to the receiver.
+#[cfg(not(target_arch = "wasm32"))]
+async fn echo_client(
+    server: &isows_test_support::TestServer,
+    path: &str,
+    deflate: bool,
+) -> (
+    isows::WebSocket,
+    tokio::sync::mpsc::UnboundedReceiver<isows::MessageData>,
+) {
+    let builder = isows::WebSocket::builder(&server.url(path));
+    let builder = match deflate {
+        true => builder,
+        false => builder.permessage_deflate(None),
+    };
+    let ws = builder.connect().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    ws.set_onmessage(move |e| {
+        let _ = tx.send(e.data().clone());
+    });
+    ws.opened().await.unwrap();
+    assert_eq!(ws.extensions().is_empty(), !deflate);
+    (ws, rx)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 async fn end_to_end(quick: bool) {
     use futures_util::{SinkExt, StreamExt};
-    use isows::{MessageData, WebSocket};
+    use isows::MessageData;
     use isows_test_support::TestServer;
     use std::time::Instant;
 
@@ -119,19 +145,7 @@ async fn end_to_end(quick: bool) {
         } else {
             "/deflate?ext=&w=2"
         };
-        let builder = WebSocket::builder(&server.url(path));
-        let builder = if deflate {
-            builder
-        } else {
-            builder.permessage_deflate(None)
-        };
-        let ws = builder.connect().unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        ws.set_onmessage(move |e| {
-            let _ = tx.send(e.data().clone());
-        });
-        ws.opened().await.unwrap();
-        assert_eq!(ws.extensions().is_empty(), !deflate);
+        let (ws, mut rx) = echo_client(&server, path, deflate).await;
         let start = Instant::now();
         for message in &messages {
             ws.send(message.as_str()).unwrap();
@@ -173,18 +187,7 @@ async fn end_to_end(quick: bool) {
         } else {
             "/deflate?ext=&w=5"
         };
-        let builder = WebSocket::builder(&server.url(path));
-        let builder = if deflate {
-            builder
-        } else {
-            builder.permessage_deflate(None)
-        };
-        let ws = builder.connect().unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        ws.set_onmessage(move |e| {
-            let _ = tx.send(e.data().clone());
-        });
-        ws.opened().await.unwrap();
+        let (ws, mut rx) = echo_client(&server, path, deflate).await;
         let small = json_from(64, 0);
         let start = Instant::now();
         for _ in 0..n {

@@ -213,35 +213,55 @@ async fn rsv1_on_a_control_or_continuation_frame_fails_with_1002() {
     }
 }
 
+/// Reads a client's upgrade request on `tcp` and answers 101, with permessage-deflate
+/// accepted when `deflate`. `None` if the client went away first.
+async fn upgrade(tcp: &mut tokio::net::TcpStream, deflate: bool) -> Option<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tcp.read(&mut buf).await {
+            Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let key = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))?
+        .trim()
+        .to_owned();
+    let ext = match deflate {
+        true => "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+        false => "",
+    };
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n{ext}\r\n",
+        isows_test_support::accept_key(&key)
+    );
+    tcp.write_all(response.as_bytes()).await.ok()
+}
+
+/// Reads until the client closes TCP.
+async fn drain(tcp: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+}
+
 /// A server of the test's own that accepts permessage-deflate and then writes `bytes`
 /// (made before it starts, so that the allocator counts only the client).
 async fn raw_deflate_server(bytes: Vec<u8>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (mut tcp, _) = listener.accept().await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = tcp.read(&mut buf).await.unwrap();
-            head.extend_from_slice(&buf[..n]);
+        if upgrade(&mut tcp, true).await.is_some() {
+            let _ = tcp.write_all(&bytes).await;
+            drain(&mut tcp).await;
         }
-        let head = String::from_utf8_lossy(&head).into_owned();
-        let key = head
-            .lines()
-            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-            .unwrap()
-            .trim()
-            .to_owned();
-        let response = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
-            isows_test_support::accept_key(&key)
-        );
-        tcp.write_all(response.as_bytes()).await.unwrap();
-        let _ = tcp.write_all(&bytes).await;
-        while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {}
     });
     format!("ws://{addr}/")
 }
@@ -275,39 +295,14 @@ async fn a_bomb_costs_no_more_than_the_limit() {
 /// A server that accepts every connection (answering permessage-deflate when `deflate`) and
 /// then holds it, reading: the same work whatever was negotiated.
 async fn holding_server(deflate: bool) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((mut tcp, _)) = listener.accept().await {
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tcp.read(&mut buf).await {
-                        Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
-                        _ => return,
-                    }
+                if upgrade(&mut tcp, deflate).await.is_some() {
+                    drain(&mut tcp).await;
                 }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let key = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-                    .unwrap()
-                    .trim()
-                    .to_owned();
-                let ext = if deflate {
-                    "Sec-WebSocket-Extensions: permessage-deflate\r\n"
-                } else {
-                    ""
-                };
-                let response = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                     Sec-WebSocket-Accept: {}\r\n{ext}\r\n",
-                    isows_test_support::accept_key(&key)
-                );
-                tcp.write_all(response.as_bytes()).await.unwrap();
-                while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {}
             });
         }
     });
