@@ -330,10 +330,7 @@ impl Shared {
                 (false, false)
             } else {
                 let forced = std::mem::take(&mut st.forced);
-                let stable = st.opened_at.is_some_and(|at| {
-                    Platform::now().saturating_sub(at) >= self.settings.min_uptime
-                });
-                if stable || forced {
+                if self.stable(&st) || forced {
                     st.retry_count = 0;
                 }
                 let left = self
@@ -664,15 +661,17 @@ impl Shared {
     /// `retry_count()`: reconnections since the last stable connection.
     pub(crate) fn retry_count(&self) -> u32 {
         let st = self.state.lock();
-        let stable = st.phase == Phase::Open
-            && st
-                .opened_at
-                .is_some_and(|at| Platform::now().saturating_sub(at) >= self.settings.min_uptime);
-        if stable {
+        if st.phase == Phase::Open && self.stable(&st) {
             0
         } else {
             st.retry_count
         }
+    }
+
+    /// The current connection has been open `min_uptime` (it resets the retry count).
+    fn stable(&self, st: &State) -> bool {
+        st.opened_at
+            .is_some_and(|at| Platform::now().saturating_sub(at) >= self.settings.min_uptime)
     }
 
     /// `opened()`: ready when open, or with the final close.
